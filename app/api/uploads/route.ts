@@ -1,0 +1,10 @@
+import { listCompletedUploads } from '@/tus/catalog';
+import { uploadEngine, UPLOAD_ROUTE } from '@/tus/server';
+
+export const dynamic = 'force-dynamic';
+
+/** The completed uploads, newest first, as JSON. */
+export async function GET(): Promise<Response> {
+  const uploads = await listCompletedUploads(uploadEngine().store, UPLOAD_ROUTE);
+  return Response.json({ uploads }, { headers: { 'Cache-Control': 'no-store' } });
+}

@@ -1,0 +1,52 @@
+import Uppy, { type Body, type Meta } from '@uppy/core';
+import GoldenRetriever from '@uppy/golden-retriever';
+import Tus, { type TusDetailedError } from '@uppy/tus';
+import { uppyLocale } from './uppy-locale';
+import type { Language } from '../i18n';
+
+export interface UploaderSettings {
+  /** The tus creation URL. Part of every stored fingerprint: changing it loses resumability. */
+  endpoint: string;
+  chunkSize: number;
+  parallelFiles: number;
+  maxSize: number;
+}
+
+/** Uppy's id is part of each file id and each fingerprint: it must never change. */
+const UPPY_ID = 'uploads';
+
+/**
+ * Waits between retries, long enough in total (about 2 minutes) to ride out a
+ * server restart or a short network outage. tus-js-client starts again from
+ * the first delay as soon as an attempt makes progress.
+ */
+const RETRY_DELAYS_MS = [0, 1000, 3000, 5000, 10000, 15000, 20000, 30000, 30000];
+
+/**
+ * Next.js' server closes any request still open after 300 s with a 408; the
+ * bytes it received are kept, so a 408 is worth retrying from the server's
+ * offset. tus-js-client treats every 4xx but 409 and 423 as fatal.
+ */
+function shouldRetry(error: TusDetailedError, _attempt: number, _options: unknown, next: (e: TusDetailedError) => boolean): boolean {
+  return error.originalResponse?.getStatus() === 408 || next(error);
+}
+
+export function createUppy(settings: UploaderSettings, language: Language): Uppy<Meta, Body> {
+  return new Uppy<Meta, Body>({
+    id: UPPY_ID,
+    autoProceed: true,
+    locale: uppyLocale(language),
+    restrictions: { maxFileSize: settings.maxSize },
+  })
+    .use(Tus, {
+      endpoint: settings.endpoint,
+      chunkSize: settings.chunkSize,
+      limit: settings.parallelFiles,
+      retryDelays: RETRY_DELAYS_MS,
+      onShouldRetry: shouldRetry,
+      // A finished file added again later is uploaded again, not "resumed" to an
+      // instant success against a stale URL.
+      removeFingerprintOnSuccess: true,
+    })
+    .use(GoldenRetriever);
+}

@@ -1,0 +1,52 @@
+import { listCompletedUploads } from '@/tus/catalog';
+import { uploadEngine, UPLOAD_ROUTE } from '@/tus/server';
+import { formatBytes, messages } from '../i18n';
+import { currentLanguage } from '../language';
+import { DeleteUploadButton } from './delete-upload-button';
+
+export const dynamic = 'force-dynamic';
+
+export default async function UploadsPage() {
+  const language = await currentLanguage();
+  const t = messages(language);
+  const uploads = await listCompletedUploads(uploadEngine().store, UPLOAD_ROUTE);
+  const dateFormat = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'medium' });
+  return (
+    <section>
+      <h1>{t.uploadsTitle}</h1>
+      {uploads.length === 0 ? (
+        <p data-testid="uploads-empty">{t.uploadsEmpty}</p>
+      ) : (
+        <table className="uploads" data-testid="uploads-table">
+          <thead>
+            <tr>
+              <th>{t.columnName}</th>
+              <th>{t.columnSize}</th>
+              <th>{t.columnType}</th>
+              <th>{t.columnDate}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {uploads.map((upload) => (
+              <tr key={upload.id} data-upload-id={upload.id}>
+                <td className="name">{upload.name}</td>
+                <td title={`${upload.size} B`}>{formatBytes(upload.size)}</td>
+                <td>{upload.type}</td>
+                <td>
+                  <time dateTime={upload.completedAt}>{dateFormat.format(new Date(upload.completedAt))}</time>
+                </td>
+                <td className="actions">
+                  <a href={upload.url} download={upload.name}>
+                    {t.download}
+                  </a>
+                  <DeleteUploadButton url={upload.url} name={upload.name} language={language} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,35 @@
+import type { DataStore } from '@tus/server';
+import { canList } from './capabilities';
+import { safeContentType } from './downloads';
+import { declaredType, displayName } from './metadata';
+
+/** A completed upload as the uploads page and `/api/uploads` show it. */
+export interface CompletedUpload {
+  id: string;
+  name: string;
+  size: number;
+  /** The declared type when it is one the server will serve as such, else application/octet-stream. */
+  type: string;
+  completedAt: string;
+  /** Where to download it (relative to the site). */
+  url: string;
+}
+
+/** Completed uploads, newest first. Unfinished uploads are not listed. */
+export async function listCompletedUploads(store: DataStore, routePath: string): Promise<CompletedUpload[]> {
+  if (!canList(store)) return [];
+  const uploads = await store.listUploads();
+  return uploads
+    .filter(
+      (upload): upload is typeof upload & { completedAt: Date; size: number } => upload.completedAt !== null && upload.size !== undefined,
+    )
+    .sort((a, b) => b.completedAt.getTime() - a.completedAt.getTime() || a.id.localeCompare(b.id))
+    .map((upload) => ({
+      id: upload.id,
+      name: displayName(upload.metadata, upload.id),
+      size: upload.size,
+      type: safeContentType(declaredType(upload.metadata)),
+      completedAt: upload.completedAt.toISOString(),
+      url: `${routePath}/${encodeURIComponent(upload.id)}`,
+    }));
+}

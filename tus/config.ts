@@ -1,0 +1,167 @@
+import path from 'node:path';
+
+/**
+ * Every setting of the upload engine, read once from the environment.
+ *
+ * A bad value stops start-up with a ConfigError naming the variable, so a typo
+ * in production fails loudly instead of silently running with a default.
+ */
+export interface UploadConfig {
+  /** Absolute path of the folder holding upload data and info files. */
+  uploadDir: string;
+  /** Largest upload accepted, in bytes (advertised as Tus-Max-Size). */
+  maxSize: number;
+  /** Size of each PATCH the dashboard sends, in bytes. */
+  chunkSize: number;
+  /** Parallel uploads the dashboard runs at once. */
+  parallelFiles: number;
+  /** Origins allowed to call the endpoint from a browser; `'*'` allows any. */
+  corsOrigins: '*' | string[];
+  /** Absolute base URL clients see (for Location), when behind a proxy that rewrites it. */
+  publicUrl: URL | null;
+  /** Trust `Forwarded` / `X-Forwarded-*` when building upload URLs. */
+  trustProxy: boolean;
+  /** JSON-lines file that receives one line per upload event, or null. */
+  eventLog: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const BYTE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/** Parses "1048576", "512MiB", "2 GB" into bytes. */
+export function parseByteSize(raw: string): number | null {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw);
+  if (!match) return null;
+  const unit = BYTE_UNITS[match[2].toLowerCase()];
+  if (unit === undefined) return null;
+  const bytes = Math.floor(Number(match[1]) * unit);
+  return Number.isSafeInteger(bytes) ? bytes : null;
+}
+
+function readBytes(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const bytes = parseByteSize(raw);
+  if (bytes === null) {
+    throw new ConfigError(name, `must be a size in bytes such as 1073741824, 512MiB or 2GB (got "${raw}")`);
+  }
+  if (bytes < min) {
+    throw new ConfigError(name, `must be at least ${min} bytes (got "${raw}")`);
+  }
+  return bytes;
+}
+
+function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) {
+    throw new ConfigError(name, `must be a whole number (got "${raw}")`);
+  }
+  const value = Number(raw.trim());
+  if (value < min || value > max) {
+    throw new ConfigError(name, `must be between ${min} and ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false (got "${env[name]}")`);
+}
+
+function readOrigins(env: Env, name: string): '*' | string[] {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '' || raw === '*') return '*';
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError(name, `must be * or a comma-separated list of origins like https://app.example.com (got "${origin}")`);
+    }
+    if (url.origin !== origin) {
+      throw new ConfigError(name, `lists "${origin}", which is not a bare origin (did you mean "${url.origin}"?)`);
+    }
+    return origin;
+  });
+}
+
+function readPublicUrl(env: Env, name: string): URL | null {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute URL such as https://uploads.example.com (got "${raw}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http or https URL (got "${raw}")`);
+  }
+  if (url.search || url.hash) {
+    throw new ConfigError(name, `must not have a query or fragment (got "${raw}")`);
+  }
+  return url;
+}
+
+function readPath(env: Env, name: string, fallback: string, cwd: string): string {
+  const raw = env[name]?.trim();
+  return path.resolve(cwd, raw === undefined || raw === '' ? fallback : raw);
+}
+
+export const DEFAULTS = {
+  uploadDir: 'data/uploads',
+  maxSize: 50 * 2 ** 30,
+  chunkSize: 32 * 2 ** 20,
+  parallelFiles: 3,
+} as const;
+
+export function readConfig(env: Env = process.env, cwd: string = process.cwd()): UploadConfig {
+  const maxSize = readBytes(env, 'UPLOAD_MAX_SIZE', DEFAULTS.maxSize, 1);
+  const chunkSize = readBytes(env, 'UPLOAD_CHUNK_SIZE', DEFAULTS.chunkSize, 64 * 2 ** 10);
+  const eventLog = env.UPLOAD_EVENT_LOG?.trim();
+  return {
+    uploadDir: readPath(env, 'UPLOAD_DIR', DEFAULTS.uploadDir, cwd),
+    maxSize,
+    chunkSize: Math.min(chunkSize, maxSize),
+    parallelFiles: readInteger(env, 'UPLOAD_PARALLEL_FILES', DEFAULTS.parallelFiles, 1, 20),
+    corsOrigins: readOrigins(env, 'CORS_ALLOWED_ORIGINS'),
+    publicUrl: readPublicUrl(env, 'PUBLIC_URL'),
+    trustProxy: readBoolean(env, 'TRUST_PROXY', false),
+    eventLog: eventLog ? path.resolve(cwd, eventLog) : null,
+  };
+}
+
+let cached: UploadConfig | undefined;
+
+/** The process-wide configuration, validated on first use. */
+export function config(): UploadConfig {
+  cached ??= readConfig();
+  return cached;
+}

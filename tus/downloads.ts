@@ -1,0 +1,117 @@
+import type { DataStore } from '@tus/server';
+import { canList, canReadRange, type StoredUpload } from './capabilities';
+import { declaredType, displayName } from './metadata';
+
+/**
+ * Types a browser may be told about. Anything else is served as
+ * application/octet-stream so an uploaded HTML or SVG file can never run as
+ * a page of this origin.
+ */
+const SAFE_CONTENT_TYPES = new Set([
+  'text/plain',
+  'text/csv',
+  'application/json',
+  'application/pdf',
+  'application/zip',
+  'application/gzip',
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/bmp',
+  'audio/mpeg',
+  'audio/ogg',
+  'audio/wav',
+  'audio/webm',
+  'audio/flac',
+  'video/mp4',
+  'video/webm',
+  'video/ogg',
+  'video/quicktime',
+]);
+
+export function safeContentType(declared: string | null | undefined): string {
+  const essence = declared?.split(';')[0].trim().toLowerCase();
+  return essence && SAFE_CONTENT_TYPES.has(essence) ? essence : 'application/octet-stream';
+}
+
+/** `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266). */
+export function attachmentDisposition(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+export type ByteRange = { start: number; end: number };
+
+/**
+ * Parses a single `bytes=` range against a size. Returns null when the header
+ * should be ignored (absent, malformed, several ranges: the whole file is
+ * then served, as RFC 9110 allows) and 'unsatisfiable' for a 416.
+ */
+export function parseRange(header: string | null, size: number): ByteRange | null | 'unsatisfiable' {
+  if (!header) return null;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  if (match[2] !== '' && Number(match[2]) < start) return null;
+  if (start >= size) return 'unsatisfiable';
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  return { start, end };
+}
+
+function entityTag(upload: StoredUpload): string {
+  return `"${upload.id}-${upload.size}"`;
+}
+
+/**
+ * GET on an upload URL: the completed file as an attachment, with Range
+ * support. Unfinished, unknown and malformed ids all answer 404 so that
+ * probing reveals nothing about uploads in progress.
+ */
+export async function serveDownload(req: Request, store: DataStore, id: string): Promise<Response> {
+  if (!canList(store) || !canReadRange(store)) {
+    return plain(501, 'Downloads are not supported by this store\n');
+  }
+  const upload = await store.describeUpload(id).catch(() => null);
+  if (!upload?.completedAt || upload.size === undefined) {
+    return plain(404, 'The file for this url was not found\n');
+  }
+  const size = upload.size;
+  const lastModified = upload.completedAt.toUTCString();
+  const headers = new Headers({
+    'Accept-Ranges': 'bytes',
+    'Content-Type': safeContentType(declaredType(upload.metadata)),
+    'Content-Disposition': attachmentDisposition(displayName(upload.metadata, id)),
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; sandbox",
+    'Cache-Control': 'private, no-cache',
+    ETag: entityTag(upload),
+    'Last-Modified': lastModified,
+  });
+
+  // If-Range: a client resuming a download of a file that changed gets it whole.
+  const ifRange = req.headers.get('if-range');
+  const rangeApplies = ifRange === null || ifRange === entityTag(upload) || ifRange === lastModified;
+  const range = rangeApplies ? parseRange(req.headers.get('range'), size) : null;
+  if (range === 'unsatisfiable') {
+    headers.set('Content-Range', `bytes */${size}`);
+    headers.set('Content-Length', '0');
+    return new Response(null, { status: 416, headers });
+  }
+  const { start, end } = range ?? { start: 0, end: size - 1 };
+  headers.set('Content-Length', String(end - start + 1));
+  if (range) headers.set('Content-Range', `bytes ${start}-${end}/${size}`);
+  const body = size === 0 ? null : await store.readRange(id, start, end);
+  return new Response(body, { status: range ? 206 : 200, headers });
+}
+
+function plain(status: number, text: string): Response {
+  return new Response(text, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+}

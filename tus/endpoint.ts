@@ -1,0 +1,64 @@
+import { TUS_RESUMABLE } from '@tus/server';
+import { serveDownload } from './downloads';
+import { uploadEngine, UPLOAD_ROUTE } from './server';
+
+/**
+ * The single entry point of the upload endpoint: every request to
+ * `/api/upload` and `/api/upload/<id>` comes through here.
+ *
+ * GET is a download of a finished upload; every other method is tus. Nothing
+ * thrown inside escapes: a failing request is answered with a 500 and the
+ * next one is served as usual.
+ */
+export async function handleUploadRequest(req: Request): Promise<Response> {
+  const engine = uploadEngine();
+  const id = uploadIdOf(req.url);
+  let response: Response;
+  try {
+    if (req.method === 'GET') {
+      response = id === null ? new Response('Not found\n', { status: 404 }) : await serveDownload(req, engine.store, id);
+    } else {
+      response = await engine.server.handleWeb(req);
+    }
+  } catch (error) {
+    console.error(`[upload] ${req.method} ${req.url} failed:`, error);
+    response = new Response('Something went wrong with that request\n', {
+      status: 500,
+      headers: { 'Tus-Resumable': TUS_RESUMABLE, 'Content-Type': 'text/plain; charset=utf-8' },
+    });
+  }
+  if (engine.config.corsOrigins !== '*') {
+    // The allowed origin is reflected, so caches must key on it.
+    response.headers.append('Vary', 'Origin');
+  }
+  engine.events.write({
+    type: 'request',
+    method: req.method,
+    id,
+    status: response.status,
+    requestOffset: numberHeader(req.headers.get('upload-offset')),
+    responseOffset: numberHeader(response.headers.get('upload-offset')),
+  });
+  return response;
+}
+
+/** The upload id in `/api/upload/<id>`, or null for the creation URL and anything malformed. */
+export function uploadIdOf(url: string): string | null {
+  const { pathname } = new URL(url);
+  const prefix = `${UPLOAD_ROUTE}/`;
+  if (!pathname.startsWith(prefix)) return null;
+  const raw = pathname.slice(prefix.length).replace(/\/$/, '');
+  let id: string;
+  try {
+    id = decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+  if (id === '' || id.includes('/') || id.includes('\\') || id.includes('\0') || id === '.' || id === '..') return null;
+  return id;
+}
+
+function numberHeader(value: string | null): number | null {
+  if (value === null || !/^\d+$/.test(value)) return null;
+  return Number(value);
+}

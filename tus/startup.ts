@@ -1,0 +1,16 @@
+import { uploadEngine } from './server';
+
+/**
+ * Composes the upload engine when the server starts. A bad configuration
+ * ends the process with a message naming the variable: better than a server
+ * that starts and then fails every upload.
+ */
+export function startUploadEngine(): void {
+  try {
+    const engine = uploadEngine();
+    console.log(`[upload] storing uploads in ${engine.config.uploadDir}`);
+  } catch (error) {
+    console.error(`[upload] cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ERRORS, isPathInsideDirectory, type KvStore, type Upload } from '@tus/server';
+
+const INFO_SUFFIX = '.json';
+
+/**
+ * The `<id>.json` info files beside each upload's data file, written atomically.
+ *
+ * The library's own store overwrites an info file in place, so a crash
+ * mid-write leaves truncated JSON and the upload vanishes (404) although its
+ * bytes are on disk. Here every write goes to a temp file that is renamed over
+ * the old one: a reader sees the old info or the new, never half of either.
+ */
+export class InfoFiles implements KvStore<Upload> {
+  constructor(readonly directory: string) {}
+
+  async get(id: string): Promise<Upload | undefined> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.resolve(id), 'utf8');
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    try {
+      return JSON.parse(text) as Upload;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async set(id: string, value: Upload): Promise<void> {
+    const target = this.resolve(id);
+    // A dot prefix keeps half-written temp files out of list().
+    const temp = path.join(this.directory, `.${id}${INFO_SUFFIX}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      await fs.writeFile(temp, JSON.stringify(value));
+      await fs.rename(temp, target);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    await fs.rm(this.resolve(id), { force: true });
+  }
+
+  /** Ids of every upload that has an info file. */
+  async list(): Promise<string[]> {
+    const names = await fs.readdir(this.directory);
+    return names.filter((name) => name.endsWith(INFO_SUFFIX) && !name.startsWith('.')).map((name) => name.slice(0, -INFO_SUFFIX.length));
+  }
+
+  private resolve(id: string): string {
+    const file = path.join(this.directory, `${id}${INFO_SUFFIX}`);
+    if (!isPathInsideDirectory(this.directory, file)) throw ERRORS.FILE_NOT_FOUND;
+    return file;
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
