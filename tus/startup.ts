@@ -8,7 +8,7 @@ import { uploadEngine } from './server';
 export function startUploadEngine(): void {
   try {
     const engine = uploadEngine();
-    console.log(`[upload] storing uploads in ${engine.config.uploadDir}`);
+    console.log(`[upload] ready: storing uploads in ${engine.config.uploadDir}`);
   } catch (error) {
     console.error(`[upload] cannot start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

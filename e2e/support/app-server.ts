@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EventLogReader } from './event-log';
+import { freePort } from './free-port';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const NEXT_BIN = require.resolve('next/dist/bin/next', { paths: [PROJECT_ROOT] });
+/** The line tus/startup.ts prints once the engine is composed, after Next.js listens. */
+const READY_LINE = '[upload] ready:';
+const START_TIMEOUT_MS = 60_000;
+
+export interface AppServerOptions {
+  /** Extra environment for the server (UPLOAD_MAX_SIZE, CORS_ALLOWED_ORIGINS, …). */
+  env?: Record<string, string>;
+}
+
+/**
+ * The production build (`next build` output) served by `next start` on a free
+ * loopback port, with its own upload folder and event log. It runs in its own
+ * process group so a test can SIGKILL it like a crash and start it again on
+ * the same port, folder and log.
+ */
+export class AppServer {
+  readonly events: EventLogReader;
+  private child: ChildProcess | null = null;
+  private output = '';
+
+  private constructor(
+    readonly port: number,
+    readonly uploadDir: string,
+    readonly eventLogFile: string,
+    private readonly env: Record<string, string>,
+  ) {
+    this.events = new EventLogReader(eventLogFile);
+  }
+
+  static async start(options: AppServerOptions = {}): Promise<AppServer> {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'uploads-test-'));
+    const uploadDir = path.join(root, 'uploads');
+    const eventLogFile = path.join(root, 'events.jsonl');
+    fs.writeFileSync(eventLogFile, '');
+    const server = new AppServer(await freePort(), uploadDir, eventLogFile, options.env ?? {});
+    await server.launch();
+    return server;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get endpoint(): string {
+    return `${this.baseUrl}/api/upload`;
+  }
+
+  /** Everything the server printed, for failure messages. */
+  get log(): string {
+    return this.output;
+  }
+
+  /** Starts the server again after stop() or kill(), on the same port, folder and log. */
+  async launch(): Promise<void> {
+    if (this.child) throw new Error('server already running');
+    this.output = '';
+    const child = spawn(process.execPath, [NEXT_BIN, 'start', '--port', String(this.port), '--hostname', '127.0.0.1'], {
+      cwd: PROJECT_ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        NEXT_TELEMETRY_DISABLED: '1',
+        UPLOAD_DIR: this.uploadDir,
+        UPLOAD_EVENT_LOG: this.eventLogFile,
+        ...this.env,
+      },
+    });
+    this.child = child;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => fail(new Error(`server did not start within ${START_TIMEOUT_MS} ms:\n${this.output}`)),
+        START_TIMEOUT_MS,
+      );
+      const onData = (data: Buffer) => {
+        this.output += data.toString();
+        if (this.output.includes(READY_LINE)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code, signal) => fail(new Error(`server exited (${code ?? signal}) before it was ready:\n${this.output}`)));
+    });
+  }
+
+  /** The crash a test wants: SIGKILL to the whole process group, no cleanup. */
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  /** A normal shutdown. */
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  /** Stops the server and deletes its folder. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    fs.rmSync(path.dirname(this.uploadDir), { recursive: true, force: true });
+  }
+
+  /** True while the server process is alive: proof that no request took it down. */
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child?.pid) return;
+    this.child = null;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      return;
+    }
+    await exited;
+  }
+}

@@ -1,0 +1,62 @@
+import http from 'node:http';
+
+export interface RawResponse {
+  status: number;
+  /** Header names in lower case, as Node gives them. */
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+}
+
+export interface RawRequest {
+  method: string;
+  headers?: Record<string, string | number>;
+  body?: Buffer | string;
+}
+
+/**
+ * One HTTP request with exactly the headers given: no defaults added, nothing
+ * normalised, a fresh connection each time. Protocol tests need that control;
+ * fetch() adds and forbids headers of its own.
+ */
+export function rawRequest(url: string, { method, headers = {}, body }: RawRequest): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const data = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data, text: data.toString('utf8') });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export const TUS = { 'Tus-Resumable': '1.0.0' } as const;
+
+/** Creates an upload and returns its absolute URL. */
+export async function createUpload(endpoint: string, length: number, headers: Record<string, string> = {}): Promise<string> {
+  const res = await rawRequest(endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Length': length, ...headers } });
+  if (res.status !== 201 || typeof res.headers.location !== 'string') {
+    throw new Error(`creating an upload answered ${res.status}: ${res.text}`);
+  }
+  return new URL(res.headers.location, endpoint).href;
+}
+
+/** Sends one PATCH with the bytes at the given offset. */
+export function patch(url: string, offset: number, bytes: Buffer | string, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return rawRequest(url, {
+    method: 'PATCH',
+    headers: { ...TUS, 'Upload-Offset': offset, 'Content-Type': 'application/offset+octet-stream', ...headers },
+    body: bytes,
+  });
+}
+
+export function encodeMetadata(pairs: Record<string, string>): string {
+  return Object.entries(pairs)
+    .map(([key, value]) => `${key} ${Buffer.from(value).toString('base64')}`)
+    .join(',');
+}

@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import { defineConfig } from '@playwright/test';
+
+/**
+ * Chromium comes from the system where Playwright cannot download its own
+ * (Debian's package on CI). Set CHROMIUM_PATH to choose another; set it to an
+ * empty string to use Playwright's bundled browser on a normal workstation.
+ */
+const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => fs.existsSync(file));
+const executablePath = process.env.CHROMIUM_PATH ?? systemChromium;
+
+export default defineConfig({
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  // Each test file starts its own server; two at a time fit two cores.
+  workers: 2,
+  reporter: [[process.env.CI ? 'line' : 'list'], ['./e2e/support/summary-reporter.ts']],
+  projects: [
+    { name: 'unit', testDir: 'tus', testMatch: '**/*.test.ts' },
+    { name: 'protocol', testDir: 'e2e/protocol' },
+    { name: 'clients', testDir: 'e2e/clients' },
+    {
+      name: 'dashboard',
+      testDir: 'e2e/dashboard',
+      use: {
+        browserName: 'chromium',
+        trace: 'retain-on-failure',
+        launchOptions: {
+          executablePath: executablePath || undefined,
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--disable-dev-shm-usage',
+          ],
+        },
+      },
+    },
+  ],
+});
