@@ -1,5 +1,5 @@
 import { config } from '@/tus/config';
-import { UPLOAD_ROUTE } from '@/tus/server';
+import { UPLOAD_ROUTE } from '@/tus/upload-url';
 import { DashboardLoader } from './dashboard/dashboard-loader';
 import { messages } from './i18n';
 import { currentLanguage } from './language';

@@ -1,6 +1,7 @@
 import { TUS_RESUMABLE } from '@tus/server';
 import { serveDownload } from './downloads';
-import { uploadEngine, UPLOAD_ROUTE } from './server';
+import { uploadEngine } from './server';
+import { uploadIdOf } from './upload-url';
 
 /**
  * The single entry point of the upload endpoint: every request to
@@ -40,22 +41,6 @@ export async function handleUploadRequest(req: Request): Promise<Response> {
     responseOffset: numberHeader(response.headers.get('upload-offset')),
   });
   return response;
-}
-
-/** The upload id in `/api/upload/<id>`, or null for the creation URL and anything malformed. */
-export function uploadIdOf(url: string): string | null {
-  const { pathname } = new URL(url);
-  const prefix = `${UPLOAD_ROUTE}/`;
-  if (!pathname.startsWith(prefix)) return null;
-  const raw = pathname.slice(prefix.length).replace(/\/$/, '');
-  let id: string;
-  try {
-    id = decodeURIComponent(raw);
-  } catch {
-    return null;
-  }
-  if (id === '' || id.includes('/') || id.includes('\\') || id.includes('\0') || id === '.' || id === '..') return null;
-  return id;
 }
 
 function numberHeader(value: string | null): number | null {

@@ -1,10 +1,8 @@
 import { EVENTS, Server, type Upload } from '@tus/server';
 import { config, type UploadConfig } from './config';
 import { openEventLog, type EventLog } from './event-log';
+import { UPLOAD_ROUTE, uploadIdOf } from './upload-url';
 import { LocalFileStore } from './stores/file';
-
-/** Where the app mounts the endpoint: the creation URL; uploads live below it. */
-export const UPLOAD_ROUTE = '/api/upload';
 
 /** How often a running PATCH reports its progress to the event log. */
 const PROGRESS_INTERVAL_MS = 250;
@@ -29,6 +27,7 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
     generateUrl: publicUrl ? (_req, { path, id }) => new URL(`.${path}/${id}`, withTrailingSlash(publicUrl)).href : undefined,
     allowedOrigins: cfg.corsOrigins === '*' ? undefined : cfg.corsOrigins,
     postReceiveInterval: PROGRESS_INTERVAL_MS,
+    getFileIdFromRequest: (req) => uploadIdOf(req.url) ?? undefined,
   });
 
   server.on(EVENTS.POST_CREATE, (_req: unknown, upload: Upload) => {

@@ -1,5 +1,6 @@
 import { listCompletedUploads } from '@/tus/catalog';
-import { uploadEngine, UPLOAD_ROUTE } from '@/tus/server';
+import { uploadEngine } from '@/tus/server';
+import { UPLOAD_ROUTE } from '@/tus/upload-url';
 import { formatBytes, messages } from '../i18n';
 import { currentLanguage } from '../language';
 import { DeleteUploadButton } from './delete-upload-button';

@@ -21,7 +21,11 @@ export interface RawRequest {
  */
 export function rawRequest(url: string, { method, headers = {}, body }: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent: false }, (res) => {
+    // The path is sent exactly as written: new URL() would resolve "..".
+    const { origin } = new URL(url);
+    const rawPath = url.slice(origin.length) || '/';
+    const { hostname, port } = new URL(origin);
+    const req = http.request({ hostname, port, path: rawPath, method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);

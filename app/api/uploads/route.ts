@@ -1,5 +1,6 @@
 import { listCompletedUploads } from '@/tus/catalog';
-import { uploadEngine, UPLOAD_ROUTE } from '@/tus/server';
+import { uploadEngine } from '@/tus/server';
+import { UPLOAD_ROUTE } from '@/tus/upload-url';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createUpload, patch, rawRequest, TUS } from '../support/http';
+import { expect, test } from './server-fixture';
+
+// Termination (X-01 to X-04). Expiration is not offered (not advertised),
+// so nothing ever expires: see core.spec.ts for the advertisement.
+
+const idOf = (url: string) => url.split('/').pop() ?? '';
+
+test('DELETE on an unfinished upload is 204, removes data and info, and the URL is gone (X-01)', async ({ app }) => {
+  const url = await createUpload(app.endpoint, 10);
+  await patch(url, 0, 'hello');
+  const res = await rawRequest(url, { method: 'DELETE', headers: TUS });
+  expect(res.status).toBe(204);
+  expect(res.headers['tus-resumable']).toBe('1.0.0');
+  expect(fs.existsSync(path.join(app.uploadDir, idOf(url)))).toBe(false);
+  expect(fs.existsSync(path.join(app.uploadDir, `${idOf(url)}.json`))).toBe(false);
+  expect((await rawRequest(url, { method: 'HEAD', headers: TUS })).status).toBe(404);
+  expect((await patch(url, 5, 'world')).status).toBe(404);
+  await app.events.waitFor((e) => e.type === 'terminated' && e.id === idOf(url), 10_000, 'terminated event');
+});
+
+test('DELETE on a finished upload removes it from downloads too (X-01)', async ({ app }) => {
+  const url = await createUpload(app.endpoint, 5);
+  await patch(url, 0, 'hello');
+  expect((await rawRequest(url, { method: 'DELETE', headers: TUS })).status).toBe(204);
+  expect((await rawRequest(url, { method: 'GET' })).status).toBe(404);
+});
+
+test('DELETE on an unknown upload is 404 (X-02)', async ({ app }) => {
+  const res = await rawRequest(`${app.endpoint}/0123456789abcdef0123456789abcdef`, { method: 'DELETE', headers: TUS });
+  expect(res.status).toBe(404);
+});
+
+test('DELETE while a PATCH is running stops the PATCH and deletes the upload (X-04)', async ({ app }) => {
+  const size = 64 * 1024 * 1024;
+  const url = await createUpload(app.endpoint, size);
+  const id = idOf(url);
+  // A PATCH whose body trickles in, so it is still running when DELETE comes.
+  const http = await import('node:http');
+  const req = http.request(url, {
+    method: 'PATCH',
+    agent: false,
+    headers: { ...TUS, 'Upload-Offset': 0, 'Content-Type': 'application/offset+octet-stream', 'Content-Length': size },
+  });
+  const patchDone = new Promise<number>((resolve) => {
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(-1));
+  });
+  req.write(Buffer.alloc(1024 * 1024, 1));
+  await app.events.waitFor((e) => e.type === 'progress' && e.id === id, 30_000, 'the PATCH to start storing');
+  const del = await rawRequest(url, { method: 'DELETE', headers: TUS });
+  expect(del.status).toBe(204);
+  req.destroy();
+  await patchDone;
+  expect(fs.existsSync(path.join(app.uploadDir, id))).toBe(false);
+  expect((await rawRequest(url, { method: 'HEAD', headers: TUS })).status).toBe(404);
+});
