@@ -31,7 +31,11 @@ function shouldRetry(error: TusDetailedError, _attempt: number, _options: unknow
   return error.originalResponse?.getStatus() === 408 || next(error);
 }
 
-export function createUppy(settings: UploaderSettings, language: Language): Uppy<Meta, Body> {
+/**
+ * @param keepFilesInWorker true when the file-keeping service worker controls
+ *   the page (see file-keeper.ts): then files of any size survive a reload.
+ */
+export function createUppy(settings: UploaderSettings, language: Language, keepFilesInWorker: boolean): Uppy<Meta, Body> {
   return new Uppy<Meta, Body>({
     id: UPPY_ID,
     autoProceed: true,
@@ -48,5 +52,5 @@ export function createUppy(settings: UploaderSettings, language: Language): Uppy
       // instant success against a stale URL.
       removeFingerprintOnSuccess: true,
     })
-    .use(GoldenRetriever);
+    .use(GoldenRetriever, { serviceWorker: keepFilesInWorker });
 }

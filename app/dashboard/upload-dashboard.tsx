@@ -1,15 +1,36 @@
 'use client';
 
+import type { Body, Meta, Uppy } from '@uppy/core';
 import Dashboard from '@uppy/react/dashboard';
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes, messages, type Language } from '../i18n';
 import { createUppy, type UploaderSettings } from './create-uppy';
+import { keepFilesAcrossReloads } from './file-keeper';
 import { useAutoResume } from './use-auto-resume';
 import { useUploadSpeed } from './use-upload-speed';
 import { uppyLocale } from './uppy-locale';
 
-export default function UploadDashboard({ settings, language }: { settings: UploaderSettings; language: Language }) {
-  const [uppy] = useState(() => createUppy(settings, language));
+type Props = { settings: UploaderSettings; language: Language };
+
+export default function UploadDashboard({ settings, language }: Props) {
+  const [uppy, setUppy] = useState<Uppy<Meta, Body> | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    void keepFilesAcrossReloads().then((keepFilesInWorker) => {
+      if (!cancelled) setUppy(createUppy(settings, language, keepFilesInWorker));
+    });
+    return () => {
+      cancelled = true;
+    };
+    // Created once per page: the settings and the Uppy id must not change under a running upload.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  return uppy === null ? <p className="speed">…</p> : <Uploader uppy={uppy} language={language} />;
+}
+
+function Uploader({ uppy, language }: { uppy: Uppy<Meta, Body>; language: Language }) {
   const t = messages(language);
   const ghosts = useAutoResume(uppy);
   const speed = useUploadSpeed(uppy);
