@@ -35,12 +35,18 @@ export async function handleUploadRequest(req: Request): Promise<Response> {
   engine.events.write({
     type: 'request',
     method: req.method,
-    id,
+    id: id ?? createdIdOf(response),
     status: response.status,
     requestOffset: numberHeader(req.headers.get('upload-offset')),
     responseOffset: numberHeader(response.headers.get('upload-offset')),
   });
   return response;
+}
+
+/** The id of the upload a POST created, from the last segment of its Location. */
+function createdIdOf(response: Response): string | null {
+  const location = response.headers.get('location');
+  return location === null ? null : (/([^/]+)\/?$/.exec(location)?.[1] ?? null);
 }
 
 function numberHeader(value: string | null): number | null {
