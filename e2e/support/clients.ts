@@ -70,3 +70,41 @@ export function runProcess(command: string, args: string[], { timeoutMs = 90_000
     });
   });
 }
+
+/** Debian's Python, which has python3-tuspy (the pyenv python3 on PATH does not). */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+const TUSPY_SCRIPT = path.resolve(__dirname, '..', 'clients', 'tuspy_upload.py');
+
+/** What e2e/clients/tuspy_upload.py reports. */
+export interface TuspyResult {
+  url: string;
+  /** True when tuspy found the URL in its storage and resumed. */
+  resumed: boolean;
+  /** The offset the run started from (the server's, asked with HEAD, when resuming). */
+  started_at: number;
+  offset: number;
+  chunks: number;
+}
+
+export interface TuspyOptions {
+  endpoint: string;
+  file: string;
+  chunkSize?: number;
+  /** Send only this many chunks, then stop. */
+  chunks?: number;
+  /** tuspy FileStorage database: keeps the URL for a later run to resume. */
+  storage?: string;
+  metadata?: Record<string, string>;
+}
+
+/** Runs tuspy in its own process; a failed upload (a Python exception) fails the call with its output. */
+export async function runTuspy(options: TuspyOptions): Promise<TuspyResult> {
+  const args = [TUSPY_SCRIPT, '--endpoint', options.endpoint, '--file', options.file];
+  if (options.chunkSize !== undefined) args.push('--chunk-size', String(options.chunkSize));
+  if (options.chunks !== undefined) args.push('--chunks', String(options.chunks));
+  if (options.storage !== undefined) args.push('--storage', options.storage);
+  for (const [key, value] of Object.entries(options.metadata ?? {})) args.push('--metadata', `${key}=${value}`);
+  const result = await runProcess(SYSTEM_PYTHON, args);
+  if (result.code !== 0) throw new Error(`tuspy exited with ${result.code ?? result.signal}:\n${result.stderr}${result.stdout}`);
+  return JSON.parse(result.stdout) as TuspyResult;
+}
