@@ -38,7 +38,10 @@ async function curl(url: string, args: string[], output = '/dev/null'): Promise<
   const result = await runProcess('curl', ['-sS', '--max-time', '60', '-D', headerFile, '-o', output, ...args, url]);
   if (result.code !== 0) throw new Error(`curl failed (${result.code}): ${result.stderr}`);
   // Several header blocks when the server sent 100 Continue first: the last one is the answer.
-  const blocks = fs.readFileSync(headerFile, 'latin1').trim().split(/\r\n\r\n/);
+  const blocks = fs
+    .readFileSync(headerFile, 'latin1')
+    .trim()
+    .split(/\r\n\r\n/);
   const lines = blocks.at(-1)!.split('\r\n');
   const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(lines[0])?.[1]);
   const headers: Record<string, string> = {};

@@ -30,7 +30,9 @@ function requestPath(method: string, rawPath: string, headers: Record<string, st
     const req = http.request({ host: '127.0.0.1', port: app.port, method, path: rawPath, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -113,10 +115,20 @@ test('malformed tus headers get a 4xx, not a 500', async () => {
     ['POST, huge length', app.endpoint, { ...TUS, 'Upload-Length': '99999999999999999999999' }, undefined],
     ['POST, bad metadata', app.endpoint, { ...TUS, 'Upload-Length': 10, 'Upload-Metadata': 'filename %%%%,,' }, undefined],
     ['POST, no tus version', app.endpoint, { 'Upload-Length': 10 }, undefined],
-    ['PATCH, offset not a number', url, { ...TUS, 'Upload-Offset': 'x', 'Content-Type': 'application/offset+octet-stream' }, Buffer.alloc(5)],
+    [
+      'PATCH, offset not a number',
+      url,
+      { ...TUS, 'Upload-Offset': 'x', 'Content-Type': 'application/offset+octet-stream' },
+      Buffer.alloc(5),
+    ],
     ['PATCH, wrong offset', url, { ...TUS, 'Upload-Offset': 50, 'Content-Type': 'application/offset+octet-stream' }, Buffer.alloc(5)],
     ['PATCH, wrong content type', url, { ...TUS, 'Upload-Offset': 0, 'Content-Type': 'text/plain' }, Buffer.alloc(5)],
-    ['PATCH, body past the length', url, { ...TUS, 'Upload-Offset': 0, 'Content-Type': 'application/offset+octet-stream' }, Buffer.alloc(101)],
+    [
+      'PATCH, body past the length',
+      url,
+      { ...TUS, 'Upload-Offset': 0, 'Content-Type': 'application/offset+octet-stream' },
+      Buffer.alloc(101),
+    ],
     ['GET, absurd range', url, { Range: 'bytes=99999999999999999999999-' }, undefined],
   ];
   for (const [what, target, headers, body] of cases) {

@@ -75,7 +75,11 @@ test('a deferred-length upload is stopped with 413 when its PATCHes pass the max
   expect(storedBytes(app, id)).toBe(first.length);
 
   // Chunked, so the size shows only while reading: cut off at the maximum.
-  const status = await patchChunked(url, first.length, Array.from({ length: 10 }, () => randomBytes(64 * 1024)));
+  const status = await patchChunked(
+    url,
+    first.length,
+    Array.from({ length: 10 }, () => randomBytes(64 * 1024)),
+  );
   expect(status).toBe(413);
   expect(storedBytes(app, id)).toBeLessThanOrEqual(MAX);
 
