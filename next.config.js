@@ -11,6 +11,16 @@ const nextConfig = {
   // Downloads must keep their Content-Length and byte ranges; gzip would drop both.
   compress: false,
   reactStrictMode: true,
+  // Upload URLs (`/api/upload/<id>`) reach the one static route by a rewrite
+  // rather than a dynamic `[[...id]]` segment: Next.js decodes dynamic
+  // segments itself and answers an undecodable one (`/api/upload/%E0%A4%A`)
+  // with a 500 in production (vercel/next.js#92527) before any handler runs.
+  // A rewrite does not decode, keeps the original URL on the request (the
+  // endpoint parses the id from it) and streams the body like any route.
+  // No proxy.ts/middleware: those buffer bodies and truncate them at 10 MB.
+  async rewrites() {
+    return { beforeFiles: [{ source: '/api/upload/:path+', destination: '/api/upload' }] };
+  },
 };
 
 module.exports = nextConfig;

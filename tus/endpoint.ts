@@ -1,4 +1,5 @@
 import { TUS_RESUMABLE } from '@tus/server';
+import { withoutEmptyMetadata } from './client-quirks';
 import { serveDownload } from './downloads';
 import { uploadEngine } from './server';
 import { uploadIdOf } from './upload-url';
@@ -19,7 +20,7 @@ export async function handleUploadRequest(req: Request): Promise<Response> {
     if (req.method === 'GET') {
       response = id === null ? new Response('Not found\n', { status: 404 }) : await serveDownload(req, engine.store, id);
     } else {
-      response = await engine.server.handleWeb(req);
+      response = await engine.server.handleWeb(withoutEmptyMetadata(req));
     }
   } catch (error) {
     console.error(`[upload] ${req.method} ${req.url} failed:`, error);

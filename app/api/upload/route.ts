@@ -1,6 +1,7 @@
 import { handleUploadRequest } from '@/tus/endpoint';
 
-// The tus endpoint: `/api/upload` (creation) and `/api/upload/<id>`.
+// The tus endpoint: `/api/upload` (creation) and `/api/upload/<id>`, which
+// next.config.js rewrites to this route (the request keeps its own URL).
 // Each method is exported explicitly: otherwise Next.js answers OPTIONS
 // itself and derives HEAD from GET, and tus needs both.
 export const dynamic = 'force-dynamic';

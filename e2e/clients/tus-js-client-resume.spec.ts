@@ -1,0 +1,145 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { expect, test } from '@playwright/test';
+import * as tus from 'tus-js-client';
+import { AppServer } from '../support/app-server';
+import { requestsOf, storedBytes, waitForRequests } from '../support/clients';
+import { randomFile, sha256OfDownload, sha256OfFile } from '../support/files';
+
+// tus-js-client is stopped half way through an upload and a second client,
+// which finds the upload URL in its URL storage (as an app restarted after a
+// crash would), finishes it: no second upload, no byte sent twice or lost.
+
+const SIZE = 32 * 2 ** 20 + 4321;
+/** Where the first client's network stalls: half way, off any block boundary. */
+const STALL_AT = Math.floor(SIZE / 2) + 777;
+
+/**
+ * Stops feeding a request body once `limit` bytes have passed (the callback
+ * of the chunk that reaches it is never called), like a network that stalls.
+ */
+class Stall extends Transform {
+  private passed = 0;
+  constructor(private readonly limit: number) {
+    super();
+  }
+  _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const room = this.limit - this.passed;
+    this.passed += chunk.length;
+    if (chunk.length < room) {
+      callback(null, chunk);
+      return;
+    }
+    if (room > 0) this.push(chunk.subarray(0, room));
+  }
+}
+
+/** tus-js-client's own Node HTTP stack, with PATCH bodies that stall at a file offset. */
+function stallingHttpStack(stallAt: number): tus.HttpStack {
+  const inner = new tus.DefaultHttpStack({});
+  return {
+    getName: () => 'stalling',
+    createRequest(method, url) {
+      const req = inner.createRequest(method, url);
+      if (method !== 'PATCH') return req;
+      const send = req.send.bind(req);
+      req.send = (body: unknown) => {
+        if (!(body instanceof Readable)) throw new Error('expected a stream body (a file source)');
+        const offset = Number(req.getHeader('Upload-Offset'));
+        // The stack sends Content-Length from the body's size: keep it.
+        const gated = Object.assign(body.pipe(new Stall(stallAt - offset)), { size: (body as Readable & { size?: number }).size });
+        return send(gated);
+      };
+      return req;
+    },
+  };
+}
+
+/** The Node build exports FileUrlStorage (a JSON file of upload URLs); its typings omit it. */
+const { FileUrlStorage } = tus as unknown as { FileUrlStorage: new (file: string) => tus.UrlStorage };
+
+let app: AppServer;
+let workDir: string;
+let file: string;
+test.beforeAll(async () => {
+  app = await AppServer.start();
+  file = randomFile('backup.tar', SIZE);
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tus-js-resume-'));
+});
+test.afterAll(async () => {
+  await app?.dispose();
+  if (file) fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+test('an upload aborted half way resumes from the server offset with the URL tus-js-client stored', async () => {
+  const urlStorage = new FileUrlStorage(path.join(workDir, 'tus-urls.json'));
+  const options = {
+    endpoint: app.endpoint,
+    metadata: { filename: 'backup.tar', filetype: 'application/x-tar' },
+    // A retry would hide a failed request: every answer must be right first time.
+    retryDelays: null,
+    urlStorage,
+  };
+
+  // First client: one PATCH for the whole file, whose body stalls half way.
+  let firstUpload: tus.Upload | undefined;
+  const failure = new Promise<never>((_resolve, reject) => {
+    const first = new tus.Upload(fs.createReadStream(file), {
+      ...options,
+      httpStack: stallingHttpStack(STALL_AT),
+      onSuccess: () => reject(new Error('the upload finished although its body stalled')),
+      onError: reject,
+    });
+    firstUpload = first;
+    first.start();
+  });
+  // The server has stored everything sent so far: abort the client there, mid-PATCH.
+  const progress = await Promise.race([
+    app.events.waitFor((e) => e.type === 'progress' && e.offset === STALL_AT, 60_000, 'progress up to the stall'),
+    failure,
+  ]);
+  failure.catch(() => undefined); // after an abort the client reports nothing more
+  const id = progress.id!;
+  await firstUpload!.abort();
+  expect(firstUpload!.url).toBe(`${app.endpoint}/${id}`);
+
+  // Wait for the server to be done with the cut PATCH instead of asking it
+  // with HEAD (which would take the upload's lock): its bytes are then on disk.
+  const cut = await waitForRequests(app, 'PATCH', id, 1);
+  expect(cut.status).toBeGreaterThanOrEqual(400);
+  expect(storedBytes(app, id)).toBe(STALL_AT);
+  const before = app.events.all().length;
+
+  // Second client: no uploadUrl given, it must find the first one's URL in its storage.
+  const second = new tus.Upload(fs.createReadStream(file), { ...options });
+  const previous = await second.findPreviousUploads();
+  expect(previous.map((upload) => upload.uploadUrl)).toEqual([firstUpload!.url]);
+  second.resumeFromPreviousUpload(previous[0]);
+  let firstProgress: number | null = null;
+  await new Promise<void>((resolve, reject) => {
+    second.options.onProgress = (sent) => (firstProgress ??= sent);
+    second.options.onSuccess = () => resolve();
+    second.options.onError = reject;
+    second.start();
+  });
+  expect(second.url).toBe(firstUpload!.url);
+
+  // Exactly one upload was ever created.
+  expect(requestsOf(app, { method: 'POST' })).toHaveLength(1);
+  // The resume asked for the offset (HEAD), then sent the rest in one PATCH from exactly there.
+  const resumed = app.events
+    .all()
+    .slice(before)
+    .filter((e) => e.type === 'request' && e.id === id);
+  expect(resumed.map((e) => [e.method, e.status, e.requestOffset, e.responseOffset])).toEqual([
+    ['HEAD', 200, null, STALL_AT],
+    ['PATCH', 204, STALL_AT, SIZE],
+  ]);
+  // Its progress started from the server's offset, not from zero.
+  expect(firstProgress).toBeGreaterThanOrEqual(STALL_AT);
+
+  expect(await sha256OfDownload(firstUpload!.url!)).toBe(await sha256OfFile(file));
+});
