@@ -21,11 +21,20 @@ export type UploadEvent =
 export function openEventLog(file: string | null): EventLog {
   if (file === null) return { write() {} };
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const stream = fs.createWriteStream(file, { flags: 'a' });
-  stream.on('error', (error) => console.error(`event log ${file}: ${error.message}`));
+  const fd = fs.openSync(file, 'a');
+  let failed = false;
   return {
     write(event) {
-      stream.write(`${JSON.stringify({ time: new Date().toISOString(), pid: process.pid, ...event })}\n`);
+      // Written synchronously (a few microseconds for one line): a request's
+      // line is in the file before its response leaves, so whoever reads the
+      // log after an answer finds it, and lines keep the order of events.
+      try {
+        fs.writeSync(fd, `${JSON.stringify({ time: new Date().toISOString(), pid: process.pid, ...event })}\n`);
+      } catch (error) {
+        // A full disk or a removed file must not fail uploads; say it once.
+        if (!failed) console.error(`[upload] event log ${file}: ${(error as Error).message}`);
+        failed = true;
+      }
     },
   };
 }

@@ -130,6 +130,12 @@ test('an upload aborted half way resumes from the server offset with the URL tus
   // Exactly one upload was ever created.
   expect(requestsOf(app, { method: 'POST' })).toHaveLength(1);
   // The resume asked for the offset (HEAD), then sent the rest in one PATCH from exactly there.
+  // (The log line of a request may land just after its response reached the client.)
+  await app.events.waitFor(
+    (e) => e.type === 'request' && e.method === 'PATCH' && e.id === id && e.status === 204,
+    10_000,
+    'the resumed PATCH',
+  );
   const resumed = app.events
     .all()
     .slice(before)
