@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test';
 import { AppServer } from '../support/app-server';
 import { uploadIdOf } from '../support/clients';
 import { sha256 } from '../support/files';
-import { encodeMetadata, rawRequest, TUS } from '../support/http';
+import { rawRequest, uploadWhole } from '../support/http';
 
 // Clients that vanish in the middle of a download (a closed tab, a dropped
 // connection) must cost the server nothing: it keeps running, closes the
@@ -15,6 +15,7 @@ import { encodeMetadata, rawRequest, TUS } from '../support/http';
 
 const SIZE = 8 * 2 ** 20 + 99;
 const DOWNLOADS = 20;
+const MOVIE = { filename: 'movie.mp4', filetype: 'video/mp4' };
 
 let app: AppServer;
 let bytes: Buffer;
@@ -22,26 +23,11 @@ let url: string;
 test.beforeAll(async () => {
   app = await AppServer.start();
   bytes = randomBytes(SIZE);
-  url = await uploadWhole(bytes);
+  url = await uploadWhole(app.endpoint, bytes, MOVIE);
 });
 test.afterAll(async () => {
   await app?.dispose();
 });
-
-async function uploadWhole(data: Buffer): Promise<string> {
-  const res = await rawRequest(app.endpoint, {
-    method: 'POST',
-    headers: {
-      ...TUS,
-      'Upload-Length': data.length,
-      'Upload-Metadata': encodeMetadata({ filename: 'movie.mp4', filetype: 'video/mp4' }),
-      'Content-Type': 'application/offset+octet-stream',
-    },
-    body: data,
-  });
-  expect(res.status, res.text).toBe(201);
-  return new URL(res.headers.location!, app.endpoint).href;
-}
 
 /** A small seeded generator, so a failing sequence of cuts can be replayed. */
 function prng(seed: number): () => number {
@@ -153,7 +139,7 @@ test(`${DOWNLOADS} downloads cut at random points leave the server running, serv
   const range = await rawRequest(url, { method: 'GET', headers: { Range: 'bytes=1000-1999' } });
   expect(range.body.equals(bytes.subarray(1000, 2000))).toBe(true);
   const next = randomBytes(2 ** 20);
-  const nextUrl = await uploadWhole(next);
+  const nextUrl = await uploadWhole(app.endpoint, next, MOVIE);
   expect(sha256((await rawRequest(nextUrl, { method: 'GET' })).body)).toBe(sha256(next));
 
   expect(app.running).toBe(true);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { AppServer } from '../support/app-server';
-import { createUpload, encodeMetadata, patch, rawRequest, TUS, type RawResponse } from '../support/http';
+import { createUpload, patch, rawRequest, TUS, uploadWhole, type RawResponse } from '../support/http';
 
 // GET on an upload URL downloads the completed file: as an attachment, with
 // a Content-Type only from a safe list, and with byte ranges.
@@ -14,28 +14,11 @@ let url: string;
 test.beforeAll(async () => {
   app = await AppServer.start();
   bytes = randomBytes(SIZE);
-  url = await uploadWhole(bytes, { filename: 'clip.webm', filetype: 'video/webm' });
+  url = await uploadWhole(app.endpoint, bytes, { filename: 'clip.webm', filetype: 'video/webm' });
 });
 test.afterAll(async () => {
   await app?.dispose();
 });
-
-/** Creates an upload with all its bytes in the POST (creation-with-upload) and returns its URL. */
-async function uploadWhole(data: Buffer, metadata: Record<string, string>): Promise<string> {
-  const res = await rawRequest(app.endpoint, {
-    method: 'POST',
-    headers: {
-      ...TUS,
-      'Upload-Length': data.length,
-      'Upload-Metadata': encodeMetadata(metadata),
-      'Content-Type': 'application/offset+octet-stream',
-    },
-    body: data,
-  });
-  expect(res.status, res.text).toBe(201);
-  expect(res.headers['upload-offset']).toBe(String(data.length));
-  return new URL(res.headers.location!, app.endpoint).href;
-}
 
 function get(target: string, headers: Record<string, string> = {}): Promise<RawResponse> {
   return rawRequest(target, { method: 'GET', headers });
@@ -54,7 +37,7 @@ test('a completed upload downloads whole, as an attachment', async () => {
 
 test('a UTF-8 file name comes back exactly through filename*, with an ASCII fallback', async () => {
   const name = 'Résumé «final» 日本語 "quoted" 100%.txt';
-  const target = await uploadWhole(Buffer.from('hello\n'), { filename: name, filetype: 'text/plain' });
+  const target = await uploadWhole(app.endpoint, Buffer.from('hello\n'), { filename: name, filetype: 'text/plain' });
   const res = await get(target);
   expect(res.status).toBe(200);
   expect(res.text).toBe('hello\n');
@@ -81,7 +64,7 @@ test('active content is served as application/octet-stream with nosniff, never a
     [html, 'text/javascript'],
   ];
   for (const [data, filetype] of cases) {
-    const target = await uploadWhole(data, { filename: 'page.html', filetype });
+    const target = await uploadWhole(app.endpoint, data, { filename: 'page.html', filetype });
     const res = await get(target);
     expect(res.status, filetype).toBe(200);
     expect(res.headers['content-type'], filetype).toBe('application/octet-stream');
@@ -167,7 +150,7 @@ test('unfinished (partly sent, untouched, length deferred) and unknown uploads a
 });
 
 test('an empty file downloads as an empty 200', async () => {
-  const target = await uploadWhole(Buffer.alloc(0), { filename: 'empty.txt', filetype: 'text/plain' });
+  const target = await uploadWhole(app.endpoint, Buffer.alloc(0), { filename: 'empty.txt', filetype: 'text/plain' });
   const res = await get(target);
   expect(res.status).toBe(200);
   expect(res.body.length).toBe(0);

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import type { CompletedUpload } from '../../tus/catalog';
 import { AppServer } from '../support/app-server';
 import { uploadIdOf } from '../support/clients';
 import { createUpload, encodeMetadata, patch, rawRequest, TUS } from '../support/http';
@@ -6,14 +7,7 @@ import { createUpload, encodeMetadata, patch, rawRequest, TUS } from '../support
 // `/api/uploads` lists the completed uploads, newest completion first; a tus
 // DELETE takes an upload off the list and its download away.
 
-interface ListedUpload {
-  id: string;
-  name: string;
-  size: number;
-  type: string;
-  completedAt: string;
-  url: string;
-}
+type ListedUpload = CompletedUpload;
 
 let app: AppServer;
 test.beforeAll(async () => {

@@ -64,3 +64,21 @@ export function encodeMetadata(pairs: Record<string, string>): string {
     .map(([key, value]) => `${key} ${Buffer.from(value).toString('base64')}`)
     .join(',');
 }
+
+/** Creates an upload with all its bytes in the POST (creation-with-upload) and returns its absolute URL. */
+export async function uploadWhole(endpoint: string, data: Buffer, metadata: Record<string, string> = {}): Promise<string> {
+  const res = await rawRequest(endpoint, {
+    method: 'POST',
+    headers: {
+      ...TUS,
+      'Upload-Length': data.length,
+      'Upload-Metadata': encodeMetadata(metadata),
+      'Content-Type': 'application/offset+octet-stream',
+    },
+    body: data,
+  });
+  if (res.status !== 201 || typeof res.headers.location !== 'string' || res.headers['upload-offset'] !== String(data.length)) {
+    throw new Error(`creation-with-upload answered ${res.status} (offset ${res.headers['upload-offset']}): ${res.text}`);
+  }
+  return new URL(res.headers.location, endpoint).href;
+}
