@@ -10,6 +10,7 @@ const NEXT_BIN = require.resolve('next/dist/bin/next', { paths: [PROJECT_ROOT] }
 /** The line tus/startup.ts prints once the engine is composed, after Next.js listens. */
 const READY_LINE = '[upload] ready:';
 const START_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
 
 export interface AppServerOptions {
   /** Extra environment for the server (UPLOAD_MAX_SIZE, CORS_ALLOWED_ORIGINS, …). */
@@ -126,11 +127,24 @@ export class AppServer {
     this.child = null;
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const pid = child.pid;
     try {
-      process.kill(-child.pid, signal);
+      process.kill(-pid, signal);
     } catch {
       return;
     }
+    // next start waits for open connections on SIGTERM; a test that left one
+    // open must not hang the run, so a slow stop becomes a kill.
+    const escalation = signal === 'SIGKILL' ? undefined : setTimeout(() => killGroup(pid), STOP_GRACE_MS);
     await exited;
+    clearTimeout(escalation);
+  }
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
   }
 }
