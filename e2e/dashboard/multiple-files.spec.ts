@@ -1,9 +1,8 @@
-import { expect, test } from '@playwright/test';
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
 import { randomFile, sha256OfDownload, sha256OfFile } from '../support/files';
+import { expect, test } from './support/fixtures';
 import { addFiles, fileItem, MiB, openDashboard } from './support/dashboard';
-import { TusTraffic } from './support/tus-traffic';
 
 let app: AppServer;
 test.beforeAll(async () => {
@@ -13,11 +12,10 @@ test.afterAll(async () => {
   await app?.dispose();
 });
 
-test('three files added at once upload completely, are listed and download byte-identical', async ({ page }) => {
+test('three files added at once upload completely, are listed and download byte-identical', async ({ page, traffic }) => {
   // Odd sizes: a byte lost or added at a chunk edge shows up in the hash.
   const sources = [randomFile('alpha.bin', 3 * MiB + 17), randomFile('beta.txt', 1 * MiB - 5), randomFile('gamma.dat', 5 * MiB + 1)];
   const names = sources.map((file) => path.basename(file));
-  const traffic = new TusTraffic(page);
 
   await openDashboard(page, app);
   await addFiles(page, sources);

@@ -7,9 +7,12 @@ const FILE_INPUT = 'input.uppy-Dashboard-input[name="files[]"]';
 
 export const MiB = 1024 * 1024;
 
-/** Opens the upload page and waits until the Dashboard (browser-only) is ready for files. */
-export async function openDashboard(page: Page, app: AppServer): Promise<void> {
-  await page.goto(`${app.baseUrl}/`);
+/**
+ * Opens the upload page and waits until the Dashboard (browser-only) is ready
+ * for files. `site` is the server, or a relay in front of it.
+ */
+export async function openDashboard(page: Page, site: { baseUrl: string }): Promise<void> {
+  await page.goto(`${site.baseUrl}/`);
   await expect(page.locator(FILE_INPUT).first()).toBeAttached();
 }
 
@@ -62,11 +65,12 @@ export async function waitForRecoverySnapshot(page: Page, fileName: string, opti
         if (!db.objectStoreNames.contains('metadata')) return false;
         const snapshots = (await getAll('metadata')) as Array<{ metadata: string }>;
         const files = snapshots.flatMap(
-          (record) => Object.values((JSON.parse(record.metadata) as { files?: Record<string, unknown> }).files ?? {}) as Array<{
-            id: string;
-            name?: string;
-            tus?: { uploadUrl?: string };
-          }>,
+          (record) =>
+            Object.values((JSON.parse(record.metadata) as { files?: Record<string, unknown> }).files ?? {}) as Array<{
+              id: string;
+              name?: string;
+              tus?: { uploadUrl?: string };
+            }>,
         );
         const file = files.find((candidate) => candidate.name === fileName && candidate.tus?.uploadUrl);
         if (!file) return false;

@@ -2,9 +2,13 @@ import type { CDPSession, Page } from '@playwright/test';
 
 /**
  * The page's network, driven through the DevTools protocol: upload
- * throttling and a real cut. Both go through one CDP session because
- * Chromium keeps one set of conditions per session; `context.setOffline`
- * would not abort a request already sending its body, this does.
+ * throttling and offline emulation, through one CDP session because
+ * Chromium keeps one set of conditions per session.
+ *
+ * Seen with Chromium 156: going offline fails every request started while
+ * offline (and fires the page's `offline` event), but a request already
+ * sending its body is released from throttling and completes. To cut a
+ * request on the wire, use a TcpProxy.
  *
  * Conditions may not survive a reload: call `reapply()` after one.
  */
@@ -31,7 +35,7 @@ export class PageNetwork {
     await this.apply();
   }
 
-  /** Cuts the network: requests in flight fail, new ones fail at once. */
+  /** Emulates a lost connection: new requests fail at once, navigator.onLine turns false. */
   async goOffline(): Promise<void> {
     this.offline = true;
     await this.apply();

@@ -8,7 +8,10 @@ export interface TusExchange {
   url: string;
   /** The upload id in `/api/upload/<id>`, null for the creation URL. */
   uploadId: string | null;
-  /** How many times the page had been reloaded when the request was sent. */
+  /**
+   * Main-frame navigations seen before the request was sent: it grows with
+   * every reload, so it tells requests of one page load from the next.
+   */
   pageLoad: number;
   requestOffset: number | null;
   status: number | null;
