@@ -4,10 +4,11 @@ import { addFiles, openDashboard } from './support/dashboard';
 import { expect, test } from './support/fixtures';
 
 let app: AppServer;
-test.beforeAll(async () => {
+// A server per test: the uploads page lists every completed upload, so a repeated test would see the last one's.
+test.beforeEach(async () => {
   app = await AppServer.start();
 });
-test.afterAll(async () => {
+test.afterEach(async () => {
   await app?.dispose();
 });
 

@@ -5,10 +5,11 @@ import { expect, test } from './support/fixtures';
 import { addFiles, fileItem, MiB, openDashboard } from './support/dashboard';
 
 let app: AppServer;
-test.beforeAll(async () => {
+// A server per test: the uploads page lists every completed upload, so a repeated test would see the last one's.
+test.beforeEach(async () => {
   app = await AppServer.start();
 });
-test.afterAll(async () => {
+test.afterEach(async () => {
   await app?.dispose();
 });
 

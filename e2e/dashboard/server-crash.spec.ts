@@ -5,6 +5,7 @@ import { expect, test } from './support/fixtures';
 import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard } from './support/dashboard';
 
 let app: AppServer;
+// A server per test: the test kills and restarts it.
 test.beforeEach(async () => {
   app = await AppServer.start();
 });
