@@ -1,6 +1,7 @@
 import Uppy, { type Body, type Meta } from '@uppy/core';
 import GoldenRetriever from '@uppy/golden-retriever';
 import Tus, { type TusDetailedError } from '@uppy/tus';
+import { terminateAbandonedUploads } from './terminate-abandoned-uploads';
 import { uppyLocale } from './uppy-locale';
 import type { Language } from '../i18n';
 
@@ -32,7 +33,7 @@ function shouldRetry(error: TusDetailedError, _attempt: number, _options: unknow
 }
 
 export function createUppy(settings: UploaderSettings, language: Language): Uppy<Meta, Body> {
-  return new Uppy<Meta, Body>({
+  const uppy = new Uppy<Meta, Body>({
     id: UPPY_ID,
     autoProceed: true,
     locale: uppyLocale(language),
@@ -49,4 +50,7 @@ export function createUppy(settings: UploaderSettings, language: Language): Uppy
       removeFingerprintOnSuccess: true,
     })
     .use(GoldenRetriever);
+  // Lives as long as the instance: nothing to unsubscribe.
+  terminateAbandonedUploads(uppy);
+  return uppy;
 }

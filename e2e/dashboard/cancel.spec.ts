@@ -1,9 +1,9 @@
-import type { Page } from '@playwright/test';
+import type { Page, Route } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
 import { randomFile } from '../support/files';
-import { addFiles, fileItem, MiB, openDashboard } from './support/dashboard';
+import { addFiles, expectUploadDeleted, fileItem, MiB, openDashboard } from './support/dashboard';
 import { expect, test } from './support/fixtures';
 import type { PageNetwork } from './support/network';
 import type { TusTraffic } from './support/tus-traffic';
@@ -28,6 +28,28 @@ test("the status bar's cancel deletes the upload on the server", async ({ page, 
   });
 });
 
+test('removing a file whose upload failed for good deletes its upload on the server', async ({ page, traffic }) => {
+  const source = randomFile('failed.bin', 2 * MiB);
+  const name = path.basename(source);
+  // A 403 is final for tus-js-client: the file ends in error, its uploader discarded.
+  const refuse = async (route: Route) => {
+    if (route.request().method() !== 'PATCH') return route.fallback();
+    await route.fulfill({ status: 403, headers: { 'Tus-Resumable': '1.0.0' }, body: 'Forbidden' });
+  };
+  await page.route('**/api/upload/*', refuse);
+  await openDashboard(page, app);
+  await addFiles(page, [source]);
+  const post = await traffic.waitFor((e) => e.method === 'POST' && e.createdId !== null, 30_000, 'the creation POST');
+  const uploadId = post.createdId!;
+  await expect(fileItem(page, name)).toHaveClass(/\bis-error\b/);
+  await page.unroute('**/api/upload/*', refuse);
+  expect(fs.existsSync(path.join(app.uploadDir, `${uploadId}.json`)), 'the upload exists on the server').toBe(true);
+
+  await fileItem(page, name).locator('button.uppy-Dashboard-Item-action--remove').click();
+  await expect(fileItem(page, name)).toHaveCount(0);
+  await expectUploadDeleted(app, traffic, uploadId);
+});
+
 async function cancelMidUpload(
   page: Page,
   traffic: TusTraffic,
@@ -43,27 +65,11 @@ async function cancelMidUpload(
   const post = await traffic.waitFor((e) => e.method === 'POST' && e.createdId !== null, 30_000, 'the creation POST');
   const uploadId = post.createdId!;
   const dataFile = path.join(app.uploadDir, uploadId);
-  const infoFile = `${dataFile}.json`;
   await app.events.waitFor((e) => e.type === 'progress' && e.id === uploadId && (e.offset ?? 0) > 0, 60_000, 'first stored bytes');
-  expect(fs.existsSync(dataFile) && fs.existsSync(infoFile), 'the upload exists on disk before the cancel').toBe(true);
+  expect(fs.existsSync(dataFile) && fs.existsSync(`${dataFile}.json`), 'the upload exists on disk before the cancel').toBe(true);
 
   await cancel(name);
   await expect(fileItem(page, name)).toHaveCount(0);
 
-  const deleted = await app.events.waitFor(
-    (e) => e.type === 'request' && e.method === 'DELETE' && e.id === uploadId,
-    30_000,
-    'the DELETE of the cancelled upload',
-  );
-  expect(deleted.status).toBe(204);
-  await app.events.waitFor((e) => e.type === 'terminated' && e.id === uploadId, 10_000, 'the termination event');
-  const browserDelete = await traffic.waitFor(
-    (e) => e.method === 'DELETE' && e.uploadId === uploadId && e.status !== null,
-    10_000,
-    "the DELETE's answer in the browser",
-  );
-  expect(browserDelete.status).toBe(204);
-  expect(fs.existsSync(dataFile), 'upload data left on disk').toBe(false);
-  expect(fs.existsSync(infoFile), 'upload info file left on disk').toBe(false);
-  expect(fs.readdirSync(app.uploadDir).filter((entry) => entry.startsWith(uploadId) || entry.startsWith(`.${uploadId}`))).toEqual([]);
+  await expectUploadDeleted(app, traffic, uploadId);
 }

@@ -8,14 +8,14 @@ import { TusTraffic } from './tus-traffic';
  * failure shows what the browser sent and what it was answered.
  */
 export const test = base.extend<{ traffic: TusTraffic; network: PageNetwork }>({
-  traffic: async ({ page }, use, testInfo) => {
+  traffic: async ({ page }, provide, testInfo) => {
     const traffic = new TusTraffic(page);
-    await use(traffic);
+    await provide(traffic);
     await testInfo.attach('tus-traffic', { body: traffic.describe() || '(none)', contentType: 'text/plain' });
     if (process.env.PRINT_TUS_TRAFFIC) console.log(`${testInfo.title}\n${traffic.describe()}`);
   },
-  network: async ({ page }, use) => {
-    await use(await PageNetwork.attach(page));
+  network: async ({ page }, provide) => {
+    await provide(await PageNetwork.attach(page));
   },
 });
 
