@@ -2,9 +2,8 @@ import type { Page, Route } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
-import { randomFile } from '../support/files';
 import { addFiles, expectUploadDeleted, fileItem, MiB, openDashboard } from './support/dashboard';
-import { expect, test } from './support/fixtures';
+import { expect, test, type SourceFiles } from './support/fixtures';
 import type { PageNetwork } from './support/network';
 import type { TusTraffic } from './support/tus-traffic';
 
@@ -16,20 +15,20 @@ test.afterAll(async () => {
   await app?.dispose();
 });
 
-test('removing a file mid-upload deletes the upload on the server', async ({ page, traffic, network }) => {
-  await cancelMidUpload(page, traffic, network, 'remove-me.bin', async (name) => {
+test('removing a file mid-upload deletes the upload on the server', async ({ page, sources, traffic, network }) => {
+  await cancelMidUpload(page, sources, traffic, network, 'remove-me.bin', async (name) => {
     await fileItem(page, name).locator('button.uppy-Dashboard-Item-action--remove').click();
   });
 });
 
-test("the status bar's cancel deletes the upload on the server", async ({ page, traffic, network }) => {
-  await cancelMidUpload(page, traffic, network, 'cancel-all.bin', async () => {
+test("the status bar's cancel deletes the upload on the server", async ({ page, sources, traffic, network }) => {
+  await cancelMidUpload(page, sources, traffic, network, 'cancel-all.bin', async () => {
     await page.locator('.uppy-StatusBar button[data-cy="cancel"]').click();
   });
 });
 
-test('removing a file whose upload failed for good deletes its upload on the server', async ({ page, traffic }) => {
-  const source = randomFile('failed.bin', 2 * MiB);
+test('removing a file whose upload failed for good deletes its upload on the server', async ({ page, sources, traffic }) => {
+  const source = sources.random('failed.bin', 2 * MiB);
   const name = path.basename(source);
   // A 403 is final for tus-js-client: the file ends in error, its uploader discarded.
   const refuse = async (route: Route) => {
@@ -52,12 +51,13 @@ test('removing a file whose upload failed for good deletes its upload on the ser
 
 async function cancelMidUpload(
   page: Page,
+  sources: SourceFiles,
   traffic: TusTraffic,
   network: PageNetwork,
   fileName: string,
   cancel: (name: string) => Promise<void>,
 ): Promise<void> {
-  const source = randomFile(fileName, 8 * MiB);
+  const source = sources.random(fileName, 8 * MiB);
   const name = path.basename(source);
   await network.throttleUpload(512 * 1024);
   await openDashboard(page, app);

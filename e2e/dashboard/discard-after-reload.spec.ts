@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
-import { randomFile } from '../support/files';
 import {
   addFiles,
   expectUploadDeleted,
@@ -20,8 +19,13 @@ test.afterAll(async () => {
   await app?.dispose();
 });
 
-test('discarding a file the browser could not keep deletes its partial upload on the server', async ({ page, traffic, network }) => {
-  const source = randomFile('discard-me.bin', 12 * MiB);
+test('discarding a file the browser could not keep deletes its partial upload on the server', async ({
+  page,
+  sources,
+  traffic,
+  network,
+}) => {
+  const source = sources.random('discard-me.bin', 12 * MiB);
   const name = path.basename(source);
   await network.throttleUpload(1024 * 1024);
 

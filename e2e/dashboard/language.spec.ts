@@ -1,5 +1,4 @@
 import { AppServer } from '../support/app-server';
-import { randomFile } from '../support/files';
 import { addFiles, openDashboard } from './support/dashboard';
 import { expect, test } from './support/fixtures';
 
@@ -12,7 +11,7 @@ test.afterEach(async () => {
   await app?.dispose();
 });
 
-test('简体中文 translates the page and the Dashboard, and is remembered after a reload', async ({ page, context }) => {
+test('简体中文 translates the page and the Dashboard, and is remembered after a reload', async ({ page, sources, context }) => {
   const dropHint = page.locator('.uppy-Dashboard-AddFiles-title');
   const browse = page.locator('.uppy-Dashboard-browse');
   const speed = page.getByTestId('upload-speed');
@@ -45,7 +44,7 @@ test('简体中文 translates the page and the Dashboard, and is remembered afte
   await expect(browse).toHaveText('浏览文件');
 
   // Strings Uppy shows during and after an upload follow too.
-  await addFiles(page, [randomFile('你好.txt', 1024)]);
+  await addFiles(page, [sources.random('你好.txt', 1024)]);
   await expect(page.locator('.uppy-StatusBar-content[role="status"]')).toHaveAttribute('title', '上传完毕');
 
   await page.goto(`${app.baseUrl}/uploads`);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
-import { randomFile, sha256OfDownload, sha256OfFile } from '../support/files';
+import { sha256OfDownload, sha256OfFile } from '../support/files';
 import { expect, test } from './support/fixtures';
 import { addFiles, fileItem, MiB, openDashboard } from './support/dashboard';
 
@@ -13,13 +13,17 @@ test.afterEach(async () => {
   await app?.dispose();
 });
 
-test('three files added at once upload completely, are listed and download byte-identical', async ({ page, traffic }) => {
+test('three files added at once upload completely, are listed and download byte-identical', async ({ page, sources, traffic }) => {
   // Odd sizes: a byte lost or added at a chunk edge shows up in the hash.
-  const sources = [randomFile('alpha.bin', 3 * MiB + 17), randomFile('beta.txt', 1 * MiB - 5), randomFile('gamma.dat', 5 * MiB + 1)];
-  const names = sources.map((file) => path.basename(file));
+  const files = [
+    sources.random('alpha.bin', 3 * MiB + 17),
+    sources.random('beta.txt', 1 * MiB - 5),
+    sources.random('gamma.dat', 5 * MiB + 1),
+  ];
+  const names = files.map((file) => path.basename(file));
 
   await openDashboard(page, app);
-  await addFiles(page, sources);
+  await addFiles(page, files);
 
   for (const name of names) await expect(fileItem(page, name)).toHaveClass(/\bis-complete\b/, { timeout: 60_000 });
   await expect(page.locator('.uppy-StatusBar')).toHaveClass(/\bis-complete\b/);
@@ -35,6 +39,6 @@ test('three files added at once upload completely, are listed and download byte-
     const row = rows.filter({ has: page.locator('td.name', { hasText: name }) });
     const href = await row.getByRole('link').getAttribute('href');
     expect(href, `download link of ${name}`).toBeTruthy();
-    expect(await sha256OfDownload(new URL(href!, app.baseUrl).href), `download of ${name}`).toBe(await sha256OfFile(sources[index]));
+    expect(await sha256OfDownload(new URL(href!, app.baseUrl).href), `download of ${name}`).toBe(await sha256OfFile(files[index]));
   }
 });

@@ -1,10 +1,9 @@
 import type { Page } from '@playwright/test';
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
-import { randomFile } from '../support/files';
 import { TcpProxy } from '../support/tcp-proxy';
 import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard } from './support/dashboard';
-import { expect, test } from './support/fixtures';
+import { expect, test, type SourceFiles } from './support/fixtures';
 import type { PageNetwork } from './support/network';
 import type { TusExchange, TusTraffic } from './support/tus-traffic';
 
@@ -21,10 +20,11 @@ test.afterAll(async () => {
 
 test('offline (DevTools) mid-upload, then online: the upload finishes and acknowledged bytes are not sent again', async ({
   page,
+  sources,
   traffic,
   network,
 }) => {
-  const result = await uploadThroughACut(page, traffic, network, app, 'offline.bin', {
+  const result = await uploadThroughACut(page, sources, traffic, network, app, 'offline.bin', {
     cut: () => network.goOffline(),
     restore: () => network.goOnline(),
   });
@@ -33,12 +33,13 @@ test('offline (DevTools) mid-upload, then online: the upload finishes and acknow
 
 test('every connection reset mid-PATCH, then restored: the upload continues from the bytes the server kept', async ({
   page,
+  sources,
   traffic,
   network,
 }) => {
   const relay = await TcpProxy.start(app.port);
   try {
-    const result = await uploadThroughACut(page, traffic, network, relay, 'reset.bin', {
+    const result = await uploadThroughACut(page, sources, traffic, network, relay, 'reset.bin', {
       cut: async () => relay.cut(),
       restore: async () => relay.restore(),
     });
@@ -66,13 +67,14 @@ interface CutOutcome {
  */
 async function uploadThroughACut(
   page: Page,
+  sources: SourceFiles,
   traffic: TusTraffic,
   network: PageNetwork,
   site: { baseUrl: string },
   fileName: string,
   outage: { cut: () => Promise<void>; restore: () => Promise<void> },
 ): Promise<CutOutcome> {
-  const source = randomFile(fileName, 6 * MiB + 11);
+  const source = sources.random(fileName, 6 * MiB + 11);
   const name = path.basename(source);
   await network.throttleUpload(512 * 1024);
 

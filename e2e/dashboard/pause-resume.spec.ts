@@ -2,9 +2,8 @@ import type { Locator, Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
-import { randomFile } from '../support/files';
 import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard, pauseResumeButton } from './support/dashboard';
-import { expect, test } from './support/fixtures';
+import { expect, test, type SourceFiles } from './support/fixtures';
 import type { PageNetwork } from './support/network';
 import type { TusTraffic } from './support/tus-traffic';
 
@@ -24,8 +23,13 @@ test.afterAll(async () => {
   await app?.dispose();
 });
 
-test("the file's own pause button stops every byte, and resume continues from the server offset", async ({ page, traffic, network }) => {
-  await pauseAndResume(page, traffic, network, 'pause-file.bin', {
+test("the file's own pause button stops every byte, and resume continues from the server offset", async ({
+  page,
+  sources,
+  traffic,
+  network,
+}) => {
+  await pauseAndResume(page, sources, traffic, network, 'pause-file.bin', {
     pause: async (name) => {
       const button = pauseResumeButton(page, name);
       await expect(button).toHaveAttribute('aria-label', 'Pause upload');
@@ -39,9 +43,14 @@ test("the file's own pause button stops every byte, and resume continues from th
   });
 });
 
-test("the status bar's pause-all stops every byte, and resume-all continues from the server offset", async ({ page, traffic, network }) => {
+test("the status bar's pause-all stops every byte, and resume-all continues from the server offset", async ({
+  page,
+  sources,
+  traffic,
+  network,
+}) => {
   const statusBarToggle = (): Locator => page.locator('.uppy-StatusBar button[data-cy="togglePauseResume"]');
-  await pauseAndResume(page, traffic, network, 'pause-all.bin', {
+  await pauseAndResume(page, sources, traffic, network, 'pause-all.bin', {
     pause: async () => {
       await expect(statusBarToggle()).toHaveAttribute('aria-label', 'Pause');
       await statusBarToggle().click();
@@ -56,12 +65,13 @@ test("the status bar's pause-all stops every byte, and resume-all continues from
 
 async function pauseAndResume(
   page: Page,
+  sources: SourceFiles,
   traffic: TusTraffic,
   network: PageNetwork,
   fileName: string,
   controls: { pause: (name: string) => Promise<void>; resume: (name: string) => Promise<void> },
 ): Promise<void> {
-  const source = randomFile(fileName, 8 * MiB + 9);
+  const source = sources.random(fileName, 8 * MiB + 9);
   const name = path.basename(source);
   await network.throttleUpload(THROTTLE_BYTES_PER_SECOND);
   await openDashboard(page, app);

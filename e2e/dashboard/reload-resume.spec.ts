@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
-import { randomFile } from '../support/files';
 import { expect, test } from './support/fixtures';
 import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard, waitForRecoverySnapshot } from './support/dashboard';
 
@@ -12,9 +11,9 @@ test.afterAll(async () => {
   await app?.dispose();
 });
 
-test('a reload mid-upload resumes from the server offset without a click', async ({ page, traffic, network }) => {
+test('a reload mid-upload resumes from the server offset without a click', async ({ page, sources, traffic, network }) => {
   // Under Golden Retriever's 10 MiB limit, so the browser keeps the bytes across the reload.
-  const source = randomFile('reload-me.bin', 8 * MiB + 3);
+  const source = sources.random('reload-me.bin', 8 * MiB + 3);
   const name = path.basename(source);
   await network.throttleUpload(512 * 1024);
 

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
-import { randomFile } from '../support/files';
 import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard, waitForRecoverySnapshot } from './support/dashboard';
 import { expect, test } from './support/fixtures';
 
@@ -14,11 +13,12 @@ test.afterAll(async () => {
 
 test('a file too large for the browser to keep asks to be re-selected after a reload, then resumes from the server offset', async ({
   page,
+  sources,
   traffic,
   network,
 }) => {
   // Over Golden Retriever's 10 MiB limit: after a reload only its name and upload URL are left.
-  const source = randomFile('too-big-to-keep.bin', 12 * MiB + 7);
+  const source = sources.random('too-big-to-keep.bin', 12 * MiB + 7);
   const name = path.basename(source);
   await network.throttleUpload(1024 * 1024);
 

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
-import { randomFile } from '../support/files';
 import { expect, test } from './support/fixtures';
 import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard } from './support/dashboard';
 
@@ -13,8 +12,8 @@ test.afterEach(async () => {
   await app?.dispose();
 });
 
-test('an upload survives a server crash (SIGKILL) and restart by retrying on its own', async ({ page, traffic, network }) => {
-  const source = randomFile('crash.bin', 12 * MiB + 5);
+test('an upload survives a server crash (SIGKILL) and restart by retrying on its own', async ({ page, sources, traffic, network }) => {
+  const source = sources.random('crash.bin', 12 * MiB + 5);
   const name = path.basename(source);
   await network.throttleUpload(1024 * 1024);
 

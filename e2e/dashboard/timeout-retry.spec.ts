@@ -1,7 +1,6 @@
 import type { Route } from '@playwright/test';
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
-import { randomFile } from '../support/files';
 import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard } from './support/dashboard';
 import { expect, test } from './support/fixtures';
 
@@ -19,8 +18,8 @@ test.afterAll(async () => {
  * the browser instead (the server never sees it): the dashboard must retry
  * from the server's offset, where tus-js-client on its own gives up on a 4xx.
  */
-test('a PATCH answered 408 is retried from the server offset and the upload completes', async ({ page, traffic }) => {
-  const source = randomFile('timeout.bin', 3 * MiB + 1);
+test('a PATCH answered 408 is retried from the server offset and the upload completes', async ({ page, sources, traffic }) => {
+  const source = sources.random('timeout.bin', 3 * MiB + 1);
   const name = path.basename(source);
   let injected = false;
   const answer408 = async (route: Route) => {

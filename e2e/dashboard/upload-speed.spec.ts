@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
-import { randomFile } from '../support/files';
 import { addFiles, fileItem, MiB, openDashboard } from './support/dashboard';
 import { expect, test } from './support/fixtures';
 
@@ -14,8 +13,8 @@ test.afterAll(async () => {
   await app?.dispose();
 });
 
-test('the speed line shows the rate of a running upload, and idle before and after', async ({ page, network }) => {
-  const source = randomFile('speed.bin', 4 * MiB);
+test('the speed line shows the rate of a running upload, and idle before and after', async ({ page, sources, network }) => {
+  const source = sources.random('speed.bin', 4 * MiB);
   const output = page.getByTestId('upload-speed').locator('output');
   await network.throttleUpload(THROTTLE_BYTES_PER_SECOND);
   await openDashboard(page, app);
