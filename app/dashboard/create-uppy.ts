@@ -1,6 +1,7 @@
 import Uppy, { type Body, type Meta } from '@uppy/core';
 import GoldenRetriever from '@uppy/golden-retriever';
 import Tus, { type TusDetailedError } from '@uppy/tus';
+import { terminateAbandonedUploads } from './terminate-abandoned-uploads';
 import { uppyLocale } from './uppy-locale';
 import type { Language } from '../i18n';
 
@@ -36,7 +37,7 @@ function shouldRetry(error: TusDetailedError, _attempt: number, _options: unknow
  *   the page (see file-keeper.ts): then files of any size survive a reload.
  */
 export function createUppy(settings: UploaderSettings, language: Language, keepFilesInWorker: boolean): Uppy<Meta, Body> {
-  return new Uppy<Meta, Body>({
+  const uppy = new Uppy<Meta, Body>({
     id: UPPY_ID,
     autoProceed: true,
     locale: uppyLocale(language),
@@ -53,4 +54,7 @@ export function createUppy(settings: UploaderSettings, language: Language, keepF
       removeFingerprintOnSuccess: true,
     })
     .use(GoldenRetriever, { serviceWorker: keepFilesInWorker });
+  // Lives as long as the instance: nothing to unsubscribe.
+  terminateAbandonedUploads(uppy);
+  return uppy;
 }

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { AppServer } from '../support/app-server';
+import {
+  addFiles,
+  expectUploadDeleted,
+  fileItem,
+  MiB,
+  openDashboard,
+  waitForRecoverySnapshot,
+  waitForRemovalFromSnapshot,
+} from './support/dashboard';
+import { expect, test } from './support/fixtures';
+
+let app: AppServer;
+test.beforeAll(async () => {
+  app = await AppServer.start();
+});
+test.afterAll(async () => {
+  await app?.dispose();
+});
+
+test('discarding a file the browser could not keep deletes its partial upload on the server', async ({
+  page,
+  sources,
+  traffic,
+  network,
+}) => {
+  const source = sources.random('discard-me.bin', 12 * MiB);
+  const name = path.basename(source);
+  await network.throttleUpload(1024 * 1024);
+
+  await openDashboard(page, app);
+  await addFiles(page, [source]);
+  const post = await traffic.waitFor((e) => e.method === 'POST' && e.createdId !== null, 30_000, 'the creation POST');
+  const uploadId = post.createdId!;
+  await app.events.waitFor((e) => e.type === 'progress' && e.id === uploadId && (e.offset ?? 0) > 0, 60_000, 'first stored bytes');
+  await waitForRecoverySnapshot(page, name, { withBlob: false });
+
+  await page.reload();
+  const banner = page.getByTestId('reselect-banner');
+  await expect(banner).toContainText(name);
+  await banner.getByRole('button', { name: 'Discard' }).click();
+  await expect(banner).toBeHidden();
+  await expect(fileItem(page, name)).toHaveCount(0);
+
+  await expectUploadDeleted(app, traffic, uploadId);
+  // Nothing left in the browser that would try to resume it.
+  expect(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('tus::')))).toEqual([]);
+
+  // And it does not come back with the next visit.
+  await waitForRemovalFromSnapshot(page, name);
+  await page.reload();
+  await expect(page.locator('.uppy-Dashboard-AddFiles-title')).toBeVisible();
+  await expect(page.getByTestId('reselect-banner')).toHaveCount(0);
+  await expect(fileItem(page, name)).toHaveCount(0);
+});

@@ -1,0 +1,139 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AppServer } from '../../support/app-server';
+import { sha256OfDownload, sha256OfFile } from '../../support/files';
+import type { TusTraffic } from './tus-traffic';
+
+/** Uppy's own file input; it stays in the DOM (hidden) while the add-files panel shows. */
+const FILE_INPUT = 'input.uppy-Dashboard-input[name="files[]"]';
+
+export const MiB = 1024 * 1024;
+
+/**
+ * Opens the upload page and waits until the Dashboard (browser-only) is ready
+ * for files. `site` is the server, or a relay in front of it.
+ */
+export async function openDashboard(page: Page, site: { baseUrl: string }): Promise<void> {
+  await page.goto(`${site.baseUrl}/`);
+  await expect(page.locator(FILE_INPUT).first()).toBeAttached();
+}
+
+/** Adds files as a user picking them in the Dashboard would; autoProceed starts the upload. */
+export async function addFiles(page: Page, files: string[]): Promise<void> {
+  await page.locator(FILE_INPUT).first().setInputFiles(files);
+}
+
+/** The Dashboard's row for one file. */
+export function fileItem(page: Page, name: string): Locator {
+  return page.locator('.uppy-Dashboard-Item').filter({ has: page.locator(`.uppy-Dashboard-Item-name[title="${name}"]`) });
+}
+
+/** The per-file pause/resume button (the progress circle). */
+export function pauseResumeButton(page: Page, name: string): Locator {
+  return fileItem(page, name).locator('button.uppy-Dashboard-Item-progressIndicator');
+}
+
+/** Asserts that the server serves exactly the source file's bytes for this upload. */
+export async function expectStoredCopy(app: AppServer, uploadId: string, sourceFile: string): Promise<void> {
+  const [stored, source] = await Promise.all([
+    sha256OfDownload(`${app.endpoint}/${encodeURIComponent(uploadId)}`),
+    sha256OfFile(sourceFile),
+  ]);
+  expect(stored, `sha256 of upload ${uploadId} against ${sourceFile}`).toBe(source);
+}
+
+/** A file as Golden Retriever's recovery snapshot (IndexedDB) describes it. */
+export interface RecoverableFile {
+  name: string;
+  uploadUrl: string | null;
+  /** Whether the browser kept the file's bytes (it does only up to 10 MiB). */
+  hasBlob: boolean;
+}
+
+/** What a reload would bring back right now. */
+export function recoverableFiles(page: Page): Promise<RecoverableFile[]> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('uppy-blobs');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const getAll = <T>(store: string) =>
+      new Promise<T[]>((resolve, reject) => {
+        const request = db.transaction(store).objectStore(store).getAll();
+        request.onsuccess = () => resolve(request.result as T[]);
+        request.onerror = () => reject(request.error);
+      });
+    try {
+      if (!db.objectStoreNames.contains('metadata') || !db.objectStoreNames.contains('files')) return [];
+      const snapshots = await getAll<{ metadata: string }>('metadata');
+      const blobIds = new Set((await getAll<{ fileID: string }>('files')).map((blob) => blob.fileID));
+      return snapshots.flatMap((record) => {
+        const files = (
+          JSON.parse(record.metadata) as { files?: Record<string, { id: string; name?: string; tus?: { uploadUrl?: string } }> }
+        ).files;
+        return Object.values(files ?? {}).map((file) => ({
+          name: file.name ?? file.id,
+          uploadUrl: file.tus?.uploadUrl ?? null,
+          hasBlob: blobIds.has(file.id),
+        }));
+      });
+    } finally {
+      db.close();
+    }
+  });
+}
+
+/**
+ * Asserts that an upload was terminated: the server answered the browser's
+ * DELETE with 204, logged the termination, and left neither the data nor the
+ * `.json` info file (nor a temp file of it) in its folder.
+ */
+export async function expectUploadDeleted(app: AppServer, traffic: TusTraffic, uploadId: string): Promise<void> {
+  const deleted = await app.events.waitFor(
+    (e) => e.type === 'request' && e.method === 'DELETE' && e.id === uploadId,
+    30_000,
+    `the DELETE of upload ${uploadId}`,
+  );
+  expect(deleted.status).toBe(204);
+  await app.events.waitFor((e) => e.type === 'terminated' && e.id === uploadId, 10_000, 'the termination event');
+  const browserDelete = await traffic.waitFor(
+    (e) => e.method === 'DELETE' && e.uploadId === uploadId && e.status !== null,
+    10_000,
+    "the DELETE's answer in the browser",
+  );
+  expect(browserDelete.status).toBe(204);
+  const dataFile = path.join(app.uploadDir, uploadId);
+  expect(fs.existsSync(dataFile), 'upload data left on disk').toBe(false);
+  expect(fs.existsSync(`${dataFile}.json`), 'upload info file left on disk').toBe(false);
+  expect(fs.readdirSync(app.uploadDir).filter((entry) => entry.startsWith(uploadId) || entry.startsWith(`.${uploadId}`))).toEqual([]);
+}
+
+/**
+ * Waits until Golden Retriever has saved what a reload needs: the file with
+ * its tus upload URL, and its bytes when it is small enough to keep. It saves
+ * asynchronously (the snapshot at most every 500 ms), so a reload before that
+ * would test nothing.
+ */
+export async function waitForRecoverySnapshot(page: Page, fileName: string, options: { withBlob: boolean }): Promise<void> {
+  await expect
+    .poll(
+      async () =>
+        (await recoverableFiles(page)).some(
+          (file) => file.name === fileName && file.uploadUrl !== null && (file.hasBlob || !options.withBlob),
+        ),
+      { timeout: 30_000, message: `Golden Retriever to save ${fileName}` },
+    )
+    .toBe(true);
+}
+
+/** Waits until a removed file is gone from the snapshot too, so a reload will not bring it back. */
+export async function waitForRemovalFromSnapshot(page: Page, fileName: string): Promise<void> {
+  await expect
+    .poll(async () => (await recoverableFiles(page)).map((file) => file.name), {
+      timeout: 30_000,
+      message: `Golden Retriever to forget ${fileName}`,
+    })
+    .not.toContain(fileName);
+}
