@@ -137,3 +137,19 @@ export async function waitForRemovalFromSnapshot(page: Page, fileName: string): 
     })
     .not.toContain(fileName);
 }
+
+/**
+ * Stops the page's service workers, as the browser does when it restarts,
+ * crashes or reclaims an idle worker: the File references the dashboard's
+ * worker held are gone, and only what IndexedDB kept (files up to 10 MiB)
+ * survives the next load.
+ */
+export async function stopServiceWorkers(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+  } finally {
+    await cdp.detach();
+  }
+}

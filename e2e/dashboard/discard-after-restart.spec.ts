@@ -6,6 +6,7 @@ import {
   fileItem,
   MiB,
   openDashboard,
+  stopServiceWorkers,
   waitForRecoverySnapshot,
   waitForRemovalFromSnapshot,
 } from './support/dashboard';
@@ -19,7 +20,7 @@ test.afterAll(async () => {
   await app?.dispose();
 });
 
-test('discarding a file the browser could not keep deletes its partial upload on the server', async ({
+test('discarding a file the browser could not keep (after a browser restart) deletes its partial upload on the server', async ({
   page,
   sources,
   traffic,
@@ -36,6 +37,8 @@ test('discarding a file the browser could not keep deletes its partial upload on
   await app.events.waitFor((e) => e.type === 'progress' && e.id === uploadId && (e.offset ?? 0) > 0, 60_000, 'first stored bytes');
   await waitForRecoverySnapshot(page, name, { withBlob: false });
 
+  // A browser restart: the worker that held the file is gone, IndexedDB could not keep it.
+  await stopServiceWorkers(page);
   await page.reload();
   const banner = page.getByTestId('reselect-banner');
   await expect(banner).toContainText(name);

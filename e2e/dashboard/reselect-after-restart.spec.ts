@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
-import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard, waitForRecoverySnapshot } from './support/dashboard';
+import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard, stopServiceWorkers, waitForRecoverySnapshot } from './support/dashboard';
 import { expect, test } from './support/fixtures';
 
 let app: AppServer;
@@ -11,13 +11,13 @@ test.afterAll(async () => {
   await app?.dispose();
 });
 
-test('a file too large for the browser to keep asks to be re-selected after a reload, then resumes from the server offset', async ({
+test('after a browser restart, a file too large for IndexedDB asks to be re-selected, then resumes from the server offset', async ({
   page,
   sources,
   traffic,
   network,
 }) => {
-  // Over Golden Retriever's 10 MiB limit: after a reload only its name and upload URL are left.
+  // Over Golden Retriever's 10 MiB IndexedDB limit: once the service worker is gone, only its name and upload URL are left.
   const source = sources.random('too-big-to-keep.bin', 12 * MiB + 7);
   const name = path.basename(source);
   await network.throttleUpload(1024 * 1024);
@@ -30,6 +30,8 @@ test('a file too large for the browser to keep asks to be re-selected after a re
   await waitForRecoverySnapshot(page, name, { withBlob: false });
   const loadBeforeReload = traffic.all().at(-1)!.pageLoad;
 
+  // A browser restart: the worker that held the file is gone, IndexedDB could not keep it.
+  await stopServiceWorkers(page);
   await page.reload();
   await network.reapply();
   const banner = page.getByTestId('reselect-banner');
