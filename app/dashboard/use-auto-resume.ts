@@ -31,7 +31,9 @@ export function useAutoResume(uppy: Uppy<Meta, Body>): Array<{ id: string; name:
 
   useEffect(() => {
     // Coming back online is the best moment to retry what failed while offline.
-    const retry = () => void uppy.retryAll();
+    const retry = () => {
+      if (uppy.getFiles().some((file) => file.error)) void uppy.retryAll();
+    };
     window.addEventListener('online', retry);
     return () => window.removeEventListener('online', retry);
   }, [uppy]);

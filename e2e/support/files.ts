@@ -13,9 +13,23 @@ export async function sha256OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** A file of random bytes in a fresh temp folder; returns its path. */
+/**
+ * Source files of this test worker live in one folder, removed when the
+ * worker exits: they are many MiB each and would otherwise pile up in /tmp.
+ */
+let sourcesRoot: string | null = null;
+function sourcesFolder(): string {
+  if (sourcesRoot === null) {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'upload-sources-'));
+    process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+    sourcesRoot = root;
+  }
+  return sourcesRoot;
+}
+
+/** A file of random bytes in a fresh folder (its name is kept as given); returns its path. */
 export function randomFile(name: string, size: number): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upload-source-'));
+  const dir = fs.mkdtempSync(path.join(sourcesFolder(), 'source-'));
   const file = path.join(dir, name);
   const fd = fs.openSync(file, 'w');
   try {
