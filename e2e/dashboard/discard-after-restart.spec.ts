@@ -9,6 +9,7 @@ import {
   stopServiceWorkers,
   waitForRecoverySnapshot,
   waitForRemovalFromSnapshot,
+  waitForStoredBytes,
 } from './support/dashboard';
 import { expect, test } from './support/fixtures';
 
@@ -32,9 +33,7 @@ test('discarding a file the browser could not keep (after a browser restart) del
 
   await openDashboard(page, app);
   await addFiles(page, [source]);
-  const post = await traffic.waitFor((e) => e.method === 'POST' && e.createdId !== null, 30_000, 'the creation POST');
-  const uploadId = post.createdId!;
-  await app.events.waitFor((e) => e.type === 'progress' && e.id === uploadId && (e.offset ?? 0) > 0, 60_000, 'first stored bytes');
+  const uploadId = await waitForStoredBytes(app, traffic);
   await waitForRecoverySnapshot(page, name, { withBlob: false });
 
   // A browser restart: the worker that held the file is gone, IndexedDB could not keep it.

@@ -1,7 +1,15 @@
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
 import { expect, test } from './support/fixtures';
-import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard, stopServiceWorkers, waitForRecoverySnapshot } from './support/dashboard';
+import {
+  addFiles,
+  expectResumedFromServerOffset,
+  MiB,
+  openDashboard,
+  stopServiceWorkers,
+  waitForRecoverySnapshot,
+  waitForStoredBytes,
+} from './support/dashboard';
 
 let app: AppServer;
 test.beforeAll(async () => {
@@ -27,9 +35,7 @@ for (const { title, size, restart } of CASES)
     const createdBefore = app.events.all().filter((e) => e.type === 'created').length;
     await openDashboard(page, app);
     await addFiles(page, [source]);
-    const post = await traffic.waitFor((e) => e.method === 'POST' && e.createdId !== null, 30_000, 'the creation POST');
-    const uploadId = post.createdId!;
-    await app.events.waitFor((e) => e.type === 'progress' && e.id === uploadId && (e.offset ?? 0) > 0, 60_000, 'first stored bytes');
+    const uploadId = await waitForStoredBytes(app, traffic);
     await waitForRecoverySnapshot(page, name, { withBlob: size <= 10 * MiB });
     const loadBeforeReload = traffic.all().at(-1)!.pageLoad;
 
@@ -37,26 +43,14 @@ for (const { title, size, restart } of CASES)
     await page.reload();
     await network.reapply();
 
-    const head = await traffic.waitFor(
-      (e) => e.method === 'HEAD' && e.uploadId === uploadId && e.pageLoad > loadBeforeReload && e.status !== null,
-      60_000,
-      'the resume HEAD after the reload',
-    );
-    expect(head.status).toBe(200);
-    expect(head.responseOffset ?? 0, 'offset the server reports after the reload').toBeGreaterThan(0);
-    const nextPatch = await traffic.waitFor(
-      (e) => e.method === 'PATCH' && e.uploadId === uploadId && e.seq > head.seq,
-      60_000,
-      'the first PATCH after the resume HEAD',
-    );
-    expect(nextPatch.requestOffset, 'the resumed PATCH starts where the server stopped').toBe(head.responseOffset);
-
-    await app.events.waitFor((e) => e.type === 'finished' && e.id === uploadId, 90_000, 'the upload to finish');
-    await expect(fileItem(page, name)).toHaveClass(/\bis-complete\b/);
-    expect(traffic.posts(), `exactly one upload created\n${traffic.describe()}`).toHaveLength(1);
+    await expectResumedFromServerOffset(page, app, traffic, {
+      id: uploadId,
+      name,
+      source,
+      afterInterruption: (e) => e.pageLoad > loadBeforeReload,
+    });
     expect(
       app.events.all().filter((e) => e.type === 'created'),
       'uploads the server created',
     ).toHaveLength(createdBefore + 1);
-    await expectStoredCopy(app, uploadId, source);
   });

@@ -1,6 +1,15 @@
 import path from 'node:path';
 import { AppServer } from '../support/app-server';
-import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard, stopServiceWorkers, waitForRecoverySnapshot } from './support/dashboard';
+import {
+  addFiles,
+  expectResumedFromServerOffset,
+  fileItem,
+  MiB,
+  openDashboard,
+  stopServiceWorkers,
+  waitForRecoverySnapshot,
+  waitForStoredBytes,
+} from './support/dashboard';
 import { expect, test } from './support/fixtures';
 
 let app: AppServer;
@@ -24,9 +33,7 @@ test('after a browser restart, a file too large for IndexedDB asks to be re-sele
 
   await openDashboard(page, app);
   await addFiles(page, [source]);
-  const post = await traffic.waitFor((e) => e.method === 'POST' && e.createdId !== null, 30_000, 'the creation POST');
-  const uploadId = post.createdId!;
-  await app.events.waitFor((e) => e.type === 'progress' && e.id === uploadId && (e.offset ?? 0) > 0, 60_000, 'first stored bytes');
+  const uploadId = await waitForStoredBytes(app, traffic);
   await waitForRecoverySnapshot(page, name, { withBlob: false });
   const loadBeforeReload = traffic.all().at(-1)!.pageLoad;
 
@@ -46,22 +53,10 @@ test('after a browser restart, a file too large for IndexedDB asks to be re-sele
   await page.getByTestId('reselect-input').setInputFiles(source);
   await expect(banner).toBeHidden();
 
-  const head = await traffic.waitFor(
-    (e) => e.method === 'HEAD' && e.uploadId === uploadId && e.pageLoad > loadBeforeReload && e.status !== null,
-    60_000,
-    'the resume HEAD after re-selecting',
-  );
-  expect(head.status).toBe(200);
-  expect(head.responseOffset ?? 0, 'offset the server kept').toBeGreaterThan(0);
-  const nextPatch = await traffic.waitFor(
-    (e) => e.method === 'PATCH' && e.uploadId === uploadId && e.seq > head.seq,
-    60_000,
-    'the first PATCH after the resume HEAD',
-  );
-  expect(nextPatch.requestOffset).toBe(head.responseOffset);
-
-  await app.events.waitFor((e) => e.type === 'finished' && e.id === uploadId, 90_000, 'the upload to finish');
-  await expect(fileItem(page, name)).toHaveClass(/\bis-complete\b/);
-  expect(traffic.posts(), `exactly one upload created\n${traffic.describe()}`).toHaveLength(1);
-  await expectStoredCopy(app, uploadId, source);
+  await expectResumedFromServerOffset(page, app, traffic, {
+    id: uploadId,
+    name,
+    source,
+    afterInterruption: (e) => e.pageLoad > loadBeforeReload,
+  });
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppServer } from '../../support/app-server';
 import { sha256OfDownload, sha256OfFile } from '../../support/files';
-import type { TusTraffic } from './tus-traffic';
+import type { TusExchange, TusTraffic } from './tus-traffic';
 
 /** Uppy's own file input; it stays in the DOM (hidden) while the add-files panel shows. */
 const FILE_INPUT = 'input.uppy-Dashboard-input[name="files[]"]';
@@ -152,4 +152,44 @@ export async function stopServiceWorkers(page: Page): Promise<void> {
   } finally {
     await cdp.detach();
   }
+}
+
+/** Waits for the upload the dashboard creates next, and for the server to store its first bytes; returns its id. */
+export async function waitForStoredBytes(app: AppServer, traffic: TusTraffic): Promise<string> {
+  const post = await traffic.waitFor((e) => e.method === 'POST' && e.createdId !== null, 30_000, 'the creation POST');
+  const uploadId = post.createdId!;
+  await app.events.waitFor((e) => e.type === 'progress' && e.id === uploadId && (e.offset ?? 0) > 0, 60_000, 'first stored bytes');
+  return uploadId;
+}
+
+/**
+ * The proof that an interrupted upload resumed rather than restarted: after
+ * the interruption, a HEAD answered with the offset the server kept (> 0),
+ * the next PATCH from exactly that offset, the upload complete in the
+ * dashboard, one POST in all, and the stored bytes equal to the source's.
+ */
+export async function expectResumedFromServerOffset(
+  page: Page,
+  app: AppServer,
+  traffic: TusTraffic,
+  upload: { id: string; name: string; source: string; afterInterruption: (exchange: TusExchange) => boolean },
+): Promise<void> {
+  const head = await traffic.waitFor(
+    (e) => e.method === 'HEAD' && e.uploadId === upload.id && e.status !== null && upload.afterInterruption(e),
+    90_000,
+    'the resume HEAD after the interruption',
+  );
+  expect(head.status).toBe(200);
+  expect(head.responseOffset ?? 0, 'offset the server kept').toBeGreaterThan(0);
+  const nextPatch = await traffic.waitFor(
+    (e) => e.method === 'PATCH' && e.uploadId === upload.id && e.seq > head.seq,
+    60_000,
+    'the first PATCH after the resume HEAD',
+  );
+  expect(nextPatch.requestOffset, 'the resumed PATCH starts where the server stopped').toBe(head.responseOffset);
+
+  await app.events.waitFor((e) => e.type === 'finished' && e.id === upload.id, 90_000, 'the upload to finish');
+  await expect(fileItem(page, upload.name)).toHaveClass(/\bis-complete\b/);
+  expect(traffic.posts(), `exactly one upload created\n${traffic.describe()}`).toHaveLength(1);
+  await expectStoredCopy(app, upload.id, upload.source);
 }
