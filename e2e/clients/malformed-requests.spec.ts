@@ -3,20 +3,14 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import { sha256 } from '../support/files';
 import { createUpload, patch, rawRequest, TUS } from '../support/http';
 
 // Malformed upload URLs and headers get a 4xx: never a 500, never a crash,
 // never a file touched outside the upload folder.
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start();
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile();
 
 interface Answer {
   status: number;

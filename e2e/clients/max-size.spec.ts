@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { expect, test } from '@playwright/test';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import { storedBytes, uploadIdOf } from '../support/clients';
 import { sha256 } from '../support/files';
 import { createUpload, patch, rawRequest, TUS } from '../support/http';
@@ -11,13 +11,7 @@ import { createUpload, patch, rawRequest, TUS } from '../support/http';
 
 const MAX = 2 ** 20;
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start({ env: { UPLOAD_MAX_SIZE: '1MiB' } });
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile({ env: { UPLOAD_MAX_SIZE: '1MiB' } });
 
 async function createDeferred(): Promise<string> {
   const res = await rawRequest(app.endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Defer-Length': '1' } });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { expect, test } from '@playwright/test';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import { requestsOf, storedBytes, uploadIdOf, waitForRequests } from '../support/clients';
 import { sha256 } from '../support/files';
 import { createUpload, encodeMetadata, patch, rawRequest, TUS } from '../support/http';
@@ -13,13 +13,7 @@ import { createUpload, encodeMetadata, patch, rawRequest, TUS } from '../support
 
 const SIZE = 8 * 2 ** 20 + 7;
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start();
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile();
 
 /**
  * Sends a request's head and the first `sent` bytes of its body on a raw

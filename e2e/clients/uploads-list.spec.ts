@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import type { CompletedUpload } from '../../tus/catalog';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import { uploadIdOf } from '../support/clients';
 import { createUpload, encodeMetadata, patch, rawRequest, TUS } from '../support/http';
 
@@ -9,13 +9,7 @@ import { createUpload, encodeMetadata, patch, rawRequest, TUS } from '../support
 
 type ListedUpload = CompletedUpload;
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start();
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile();
 
 async function listUploads(): Promise<ListedUpload[]> {
   const res = await rawRequest(`${app.baseUrl}/api/uploads`, { method: 'GET' });

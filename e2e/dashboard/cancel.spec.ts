@@ -1,19 +1,13 @@
 import type { Page, Route } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import { addFiles, expectUploadDeleted, fileItem, MiB, openDashboard } from './support/dashboard';
 import { expect, test, type SourceFiles } from './support/fixtures';
 import type { PageNetwork } from './support/network';
 import type { TusTraffic } from './support/tus-traffic';
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start();
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile();
 
 test('removing a file mid-upload deletes the upload on the server', async ({ page, sources, traffic, network }) => {
   await cancelMidUpload(page, sources, traffic, network, 'remove-me.bin', async (name) => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import {
   addFiles,
   expectUploadDeleted,
@@ -13,13 +13,7 @@ import {
 } from './support/dashboard';
 import { expect, test } from './support/fixtures';
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start();
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile();
 
 test('discarding a file the browser could not keep (after a browser restart) deletes its partial upload on the server', async ({
   page,

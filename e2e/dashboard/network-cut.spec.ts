@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import path from 'node:path';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import { TcpProxy } from '../support/tcp-proxy';
 import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard } from './support/dashboard';
 import { expect, test, type SourceFiles } from './support/fixtures';
@@ -10,13 +10,7 @@ import type { TusExchange, TusTraffic } from './support/tus-traffic';
 /** Small PATCHes: several are acknowledged before the cut, so "not sent again" can be checked. */
 const CHUNK_SIZE = MiB;
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start({ env: { UPLOAD_CHUNK_SIZE: String(CHUNK_SIZE) } });
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile({ env: { UPLOAD_CHUNK_SIZE: String(CHUNK_SIZE) } });
 
 test('offline (DevTools) mid-upload, then online: the upload finishes and acknowledged bytes are not sent again', async ({
   page,

@@ -1,7 +1,7 @@
 import type { Locator, Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard, pauseResumeButton } from './support/dashboard';
 import { expect, test, type SourceFiles } from './support/fixtures';
 import type { PageNetwork } from './support/network';
@@ -15,13 +15,7 @@ import type { TusTraffic } from './support/tus-traffic';
 const PAUSED_WATCH_MS = 3_000;
 const THROTTLE_BYTES_PER_SECOND = 512 * 1024;
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start();
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile();
 
 test("the file's own pause button stops every byte, and resume continues from the server offset", async ({
   page,

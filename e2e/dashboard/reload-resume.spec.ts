@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import { expect, test } from './support/fixtures';
 import {
   addFiles,
@@ -11,13 +11,7 @@ import {
   waitForStoredBytes,
 } from './support/dashboard';
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start();
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile();
 
 const CASES = [
   // The service worker keeps a reference to a file of any size for as long as the browser runs.

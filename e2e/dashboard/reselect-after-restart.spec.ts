@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import {
   addFiles,
   expectResumedFromServerOffset,
@@ -12,13 +12,7 @@ import {
 } from './support/dashboard';
 import { expect, test } from './support/fixtures';
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start();
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile();
 
 test('after a browser restart, a file too large for IndexedDB asks to be re-selected, then resumes from the server offset', async ({
   page,

@@ -1,17 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import { randomFile, sha256OfFile } from '../support/files';
 
 // removeFingerprintOnSuccess: a finished file added again is uploaded again,
 // not "resumed" to an instant success against the old upload.
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start();
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile();
 
 test('the same file added again after it finished is really uploaded again', async ({ page }) => {
   const file = randomFile('again.bin', 2 * 1024 * 1024);

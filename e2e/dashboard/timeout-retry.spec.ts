@@ -1,16 +1,10 @@
 import type { Route } from '@playwright/test';
 import path from 'node:path';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard } from './support/dashboard';
 import { expect, test } from './support/fixtures';
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start({ env: { UPLOAD_CHUNK_SIZE: '1MiB' } });
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile({ env: { UPLOAD_CHUNK_SIZE: '1MiB' } });
 
 /**
  * Next.js answers 408 to a request still open after 300 s, keeping the bytes

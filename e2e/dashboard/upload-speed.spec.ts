@@ -1,17 +1,11 @@
 import path from 'node:path';
-import { AppServer } from '../support/app-server';
+import { serverForThisFile } from '../support/app-server';
 import { addFiles, fileItem, MiB, openDashboard } from './support/dashboard';
 import { expect, test } from './support/fixtures';
 
 const THROTTLE_BYTES_PER_SECOND = 256 * 1024;
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = await AppServer.start();
-});
-test.afterAll(async () => {
-  await app?.dispose();
-});
+const app = serverForThisFile();
 
 test('the speed line shows the rate of a running upload, and idle before and after', async ({ page, sources, network }) => {
   const source = sources.random('speed.bin', 4 * MiB);

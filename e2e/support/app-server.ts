@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { test } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -147,4 +148,26 @@ function killGroup(pid: number): void {
   } catch {
     // Already gone.
   }
+}
+
+/**
+ * The server of one test file: started before its first test, disposed after
+ * its last. Returns a stand-in usable at module level (`app.endpoint`, …)
+ * that forwards to the running server.
+ */
+export function serverForThisFile(options: AppServerOptions = {}): AppServer {
+  let server: AppServer | undefined;
+  test.beforeAll(async () => {
+    server = await AppServer.start(options);
+  });
+  test.afterAll(async () => {
+    await server?.dispose();
+  });
+  return new Proxy({} as AppServer, {
+    get(_target, property) {
+      if (!server) throw new Error('the server of this test file is not running (used outside a test?)');
+      const value: unknown = Reflect.get(server, property, server);
+      return typeof value === 'function' ? value.bind(server) : value;
+    },
+  });
 }
