@@ -118,8 +118,12 @@ test('curl uploads in two PATCHes, asking the offset with HEAD in between, then 
   expect(head.headers['upload-length']).toBe(String(SIZE));
   expect(head.headers['cache-control']).toBe('no-store');
 
-  // Sending the second part at a wrong offset is refused and changes nothing.
-  const wrong = await curl(url, patchArgs(split - 1, part2));
+  // A PATCH at a wrong offset is refused and changes nothing. Its body is one
+  // byte: the server answers 409 without reading a body and closes, and
+  // curl, still sending megabytes, would fail with a broken pipe instead.
+  const oneByte = path.join(workDir, 'one-byte');
+  fs.writeFileSync(oneByte, bytes.subarray(split, split + 1));
+  const wrong = await curl(url, patchArgs(split - 1, oneByte));
   expect(wrong.status).toBe(409);
 
   const second = await curl(url, patchArgs(split, part2));
