@@ -23,6 +23,16 @@ export interface UploadConfig {
   trustProxy: boolean;
   /** JSON-lines file that receives one line per upload event, or null. */
   eventLog: string | null;
+  /** An unfinished upload expires this long after its last accepted write; null = never. */
+  expiresAfterMs: number | null;
+  /** How often the in-process sweeper removes expired uploads; null = never. */
+  sweepIntervalMs: number | null;
+  /** Whether DELETE may remove an upload that is complete. */
+  deleteFinished: boolean;
+  /** Pieces the dashboard splits one large file into (1 = never split). */
+  parallelParts: number;
+  /** Files smaller than this are uploaded in one piece. */
+  parallelMinSize: number;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +96,37 @@ function readInteger(env: Env, name: string, fallback: number, min: number, max:
   return value;
 }
 
+const DURATION_UNITS: Record<string, number> = { '': 1000, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses "90" (seconds), "500ms", "30s", "10m", "24h", "7d" into milliseconds; "0", "off" and "never" into null. */
+export function parseDuration(raw: string): number | null | undefined {
+  const text = raw.trim().toLowerCase();
+  if (text === 'off' || text === 'never') return null;
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|)$/.exec(text);
+  if (!match) return undefined;
+  const ms = Math.round(Number(match[1]) * DURATION_UNITS[match[2]]);
+  if (!Number.isSafeInteger(ms)) return undefined;
+  return ms === 0 ? null : ms;
+}
+
+function readDuration(env: Env, name: string, fallback: number | null): number | null {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const ms = parseDuration(raw);
+  if (ms === undefined) {
+    throw new ConfigError(name, `must be a duration such as 90 (seconds), 30s, 10m, 24h or 7d, or off (got "${raw}")`);
+  }
+  return ms;
+}
+
+function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  const choice = choices.find((candidate) => candidate === raw);
+  if (choice === undefined) throw new ConfigError(name, `must be one of ${choices.join(', ')} (got "${env[name]}")`);
+  return choice;
+}
+
 function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return fallback;
@@ -140,6 +181,10 @@ export const DEFAULTS = {
   maxSize: 50 * 2 ** 30,
   chunkSize: 32 * 2 ** 20,
   parallelFiles: 3,
+  expiresAfterMs: 24 * 3_600_000,
+  sweepIntervalMs: 15 * 60_000,
+  parallelParts: 4,
+  parallelMinSize: 64 * 2 ** 20,
 } as const;
 
 export function readConfig(env: Env = process.env, cwd: string = process.cwd()): UploadConfig {
@@ -155,6 +200,11 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     publicUrl: readPublicUrl(env, 'PUBLIC_URL'),
     trustProxy: readBoolean(env, 'TRUST_PROXY', false),
     eventLog: eventLog ? path.resolve(cwd, eventLog) : null,
+    expiresAfterMs: readDuration(env, 'UPLOAD_EXPIRES_AFTER', DEFAULTS.expiresAfterMs),
+    sweepIntervalMs: readDuration(env, 'UPLOAD_SWEEP_INTERVAL', DEFAULTS.sweepIntervalMs),
+    deleteFinished: readChoice(env, 'UPLOAD_DELETE_FINISHED', ['allow', 'deny'], 'allow') === 'allow',
+    parallelParts: readInteger(env, 'UPLOAD_PARALLEL_PARTS', DEFAULTS.parallelParts, 1, 16),
+    parallelMinSize: readBytes(env, 'UPLOAD_PARALLEL_MIN_SIZE', DEFAULTS.parallelMinSize, 1),
   };
 }
 
