@@ -49,9 +49,13 @@ export interface ProcessResult {
  * Runs a command to its end with a time limit (a hung client must fail the
  * test, not the whole run); the child is killed by its own pid on timeout.
  */
-export function runProcess(command: string, args: string[], { timeoutMs = 90_000 }: { timeoutMs?: number } = {}): Promise<ProcessResult> {
+export function runProcess(
+  command: string,
+  args: string[],
+  { timeoutMs = 90_000, env = {} }: { timeoutMs?: number; /** Added to this process's environment. */ env?: Record<string, string> } = {},
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 export type ServerEvent = {
   time: string;
   pid: number;
-  type: 'request' | 'created' | 'progress' | 'finished' | 'terminated';
+  type: 'request' | 'created' | 'progress' | 'finished' | 'terminated' | 'expired';
   id: string | null;
   method?: string;
   status?: number;

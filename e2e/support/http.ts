@@ -82,3 +82,19 @@ export async function uploadWhole(endpoint: string, data: Buffer, metadata: Reco
   }
   return new URL(res.headers.location, endpoint).href;
 }
+
+/** HEAD on an upload URL, with Tus-Resumable. */
+export function head(url: string): Promise<RawResponse> {
+  return rawRequest(url, { method: 'HEAD', headers: TUS });
+}
+
+/**
+ * The entries of a comma-separated header (Tus-Extension, Vary, the CORS
+ * lists), each exactly as sent but for the whitespace around it; [] when the
+ * header is absent.
+ */
+export function headerTokens(res: RawResponse, name: string): string[] {
+  const value = res.headers[name.toLowerCase()];
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value.join(',') : value).split(',').map((token) => token.trim());
+}
