@@ -1,22 +1,10 @@
 import fs from 'node:fs';
 import { CHECKSUM_ALGORITHMS } from '../support/checksum';
 import { dataFileOf, infoFileOf, uploadFolder, uploadState } from '../support/disk';
-import { createUpload, head, headerTokens, patch, rawRequest, TUS } from '../support/http';
+import { createUpload, EXTENSIONS, head, headerTokens, patch, rawRequest, TUS } from '../support/http';
 import { expect, test } from './server-fixture';
 
 // tus 1.0.0 core protocol, checklist rows C-01 to C-18.
-
-/** Every extension of the issue 3 contract; expiration is on by default (24 h). */
-const EXTENSIONS = [
-  'creation',
-  'creation-with-upload',
-  'creation-defer-length',
-  'termination',
-  'checksum',
-  'concatenation',
-  'concatenation-unfinished',
-  'expiration',
-];
 
 test.describe('OPTIONS (C-01, C-02)', () => {
   test('C-01 advertises version, exactly the extensions the store offers, the checksum algorithms and the maximum size', async ({

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { EventLogReader } from './event-log';
 import { freePort } from './free-port';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const NEXT_BIN = require.resolve('next/dist/bin/next', { paths: [PROJECT_ROOT] });
 /** The line tus/startup.ts prints once the engine is composed, after Next.js listens. */
 const READY_LINE = '[upload] ready:';

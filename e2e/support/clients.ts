@@ -52,10 +52,14 @@ export interface ProcessResult {
 export function runProcess(
   command: string,
   args: string[],
-  { timeoutMs = 90_000, env = {} }: { timeoutMs?: number; /** Added to this process's environment. */ env?: Record<string, string> } = {},
+  {
+    timeoutMs = 90_000,
+    env = {},
+    cwd,
+  }: { timeoutMs?: number; /** Added to this process's environment. */ env?: Record<string, string>; cwd?: string } = {},
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));

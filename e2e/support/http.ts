@@ -41,6 +41,18 @@ export function rawRequest(url: string, { method, headers = {}, body }: RawReque
 
 export const TUS = { 'Tus-Resumable': '1.0.0' } as const;
 
+/** Every extension the server offers on the default store (issue 3 contract); expiration only while it is enabled. */
+export const EXTENSIONS: readonly string[] = [
+  'creation',
+  'creation-with-upload',
+  'creation-defer-length',
+  'termination',
+  'checksum',
+  'concatenation',
+  'concatenation-unfinished',
+  'expiration',
+];
+
 /** Creates an upload and returns its absolute URL. */
 export async function createUpload(endpoint: string, length: number, headers: Record<string, string> = {}): Promise<string> {
   const res = await rawRequest(endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Length': length, ...headers } });
