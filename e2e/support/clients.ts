@@ -95,6 +95,10 @@ export interface TuspyOptions {
   /** tuspy FileStorage database: keeps the URL for a later run to resume. */
   storage?: string;
   metadata?: Record<string, string>;
+  /** Send Upload-Checksum (sha1) with every PATCH: tuspy's upload_checksum=True. */
+  checksum?: boolean;
+  /** How many times tuspy retries a refused PATCH (HEAD for the offset, then the chunk again), without delay. */
+  retries?: number;
 }
 
 /** Runs tuspy in its own process; a failed upload (a Python exception) fails the call with its output. */
@@ -104,6 +108,8 @@ export async function runTuspy(options: TuspyOptions): Promise<TuspyResult> {
   if (options.chunks !== undefined) args.push('--chunks', String(options.chunks));
   if (options.storage !== undefined) args.push('--storage', options.storage);
   for (const [key, value] of Object.entries(options.metadata ?? {})) args.push('--metadata', `${key}=${value}`);
+  if (options.checksum) args.push('--checksum');
+  if (options.retries !== undefined) args.push('--retries', String(options.retries));
   const result = await runProcess(SYSTEM_PYTHON, args);
   if (result.code !== 0) throw new Error(`tuspy exited with ${result.code ?? result.signal}:\n${result.stderr}${result.stdout}`);
   return JSON.parse(result.stdout) as TuspyResult;
