@@ -6,6 +6,7 @@ import { expect, test } from '@playwright/test';
 import { AppServer } from '../support/app-server';
 import { requestsOf, runProcess, storedBytes, uploadIdOf } from '../support/clients';
 import { randomFile, sha256OfDownload, sha256OfFile } from '../support/files';
+import type { ServerEvent } from '../support/event-log';
 import { encodeMetadata } from '../support/http';
 
 // curl speaks tus by hand: the protocol with nothing but headers, as a shell
@@ -211,6 +212,11 @@ async function createFinal(partials: string[], name: string): Promise<string> {
   return res.headers.location;
 }
 
+/** The `finished` events of an upload in the log (written when it completes, before its request is answered). */
+function finishedEventsOf(url: string): ServerEvent[] {
+  return app.events.all().filter((e) => e.type === 'finished' && e.id === uploadIdOf(url));
+}
+
 /** Downloads a finished upload with curl and checks it is the test file under the given name. */
 async function expectDownloadOfFile(url: string, name: string): Promise<void> {
   const out = path.join(workDir, `download-${uploadIdOf(url)}`);
@@ -234,15 +240,14 @@ test('curl uploads two partial uploads and joins them with a final one (concaten
   }
 
   const final = await createFinal(partials, 'joined.pdf');
-  const id = uploadIdOf(final);
-  // Every part was complete: the final is assembled by its POST.
+  // Every part was complete: the final was assembled by its POST, before the answer.
+  expect(finishedEventsOf(final)).toMatchObject([{ size: SIZE }]);
+  await expectDownloadOfFile(final, 'joined.pdf');
   const head = await curl(final, ['-I', ...TUS_HEADER]);
   expect(head.status).toBe(200);
   expect(head.headers['upload-concat']).toBe(`final;${partials.join(' ')}`);
   expect(head.headers['upload-length']).toBe(String(SIZE));
   expect(head.headers['upload-offset']).toBe(String(SIZE));
-  await app.events.waitFor((e) => e.type === 'finished' && e.id === id && e.size === SIZE, 10_000, 'finished event of the final');
-  await expectDownloadOfFile(final, 'joined.pdf');
 });
 
 test('curl creates the final before its last partial upload is complete (concatenation-unfinished); the last PATCH completes it', async () => {
@@ -255,21 +260,22 @@ test('curl creates the final before its last partial upload is complete (concate
   expect((await curl(second, patchWith(0, bodyFile('early-1a', bytes.subarray(split, split + half))))).status).toBe(204);
 
   // Relative paths, as a script that keeps only the Location's path would send them.
-  const final = await createFinal(
-    [first, second].map((url) => new URL(url).pathname),
-    'early.pdf',
-  );
+  const paths = [first, second].map((url) => new URL(url).pathname);
+  const final = await createFinal(paths, 'early.pdf');
   const pending = await curl(final, ['-I', ...TUS_HEADER]);
   expect(pending.status).toBe(200);
+  expect(pending.headers['upload-concat']).toBe(`final;${paths.join(' ')}`);
   expect(pending.headers['upload-length']).toBe(String(SIZE));
   expect(pending.headers['upload-offset']).toBeUndefined();
+  expect(finishedEventsOf(final)).toEqual([]);
 
   // The PATCH that completes the last part completes the final: it is complete once that 204 is sent.
   const last = await curl(second, patchWith(half, bodyFile('early-1b', bytes.subarray(split + half))));
   expect(last.status).toBe(204);
   expect(last.headers['upload-offset']).toBe(String(SIZE - split));
+  expect(finishedEventsOf(final)).toMatchObject([{ size: SIZE }]);
+  await expectDownloadOfFile(final, 'early.pdf');
   const done = await curl(final, ['-I', ...TUS_HEADER]);
   expect(done.status).toBe(200);
   expect(done.headers['upload-offset']).toBe(String(SIZE));
-  await expectDownloadOfFile(final, 'early.pdf');
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import * as tus from 'tus-js-client';
 import { AppServer } from '../support/app-server';
-import { requestsOf, storedBytes, waitForRequests } from '../support/clients';
+import { requestsOf, storedBytes, waitForRequests, waitForStoredBytes } from '../support/clients';
 import { randomFile, sha256OfDownload, sha256OfFile } from '../support/files';
 import { FileUrlStorage, stallingHttpStack, uploadToEnd } from '../support/tus-js-client';
 
@@ -52,13 +52,11 @@ test('an upload aborted half way resumes from the server offset with the URL tus
     firstUpload = first;
     first.start();
   });
-  // The server has stored everything sent so far: abort the client there, mid-PATCH.
-  const progress = await Promise.race([
-    app.events.waitFor((e) => e.type === 'progress' && e.offset === STALL_AT, 60_000, 'progress up to the stall'),
-    failure,
-  ]);
   failure.catch(() => undefined); // after an abort the client reports nothing more
-  const id = progress.id!;
+  // The server has stored everything sent so far: abort the client there, mid-PATCH.
+  const created = await Promise.race([app.events.waitFor((e) => e.type === 'created', 60_000, 'the upload created'), failure]);
+  const id = created.id!;
+  await Promise.race([waitForStoredBytes(app, id, STALL_AT), failure]);
   await firstUpload!.abort();
   expect(firstUpload!.url).toBe(`${app.endpoint}/${id}`);
 

@@ -16,6 +16,31 @@ export function storedBytes(app: AppServer, id: string): number {
   return fs.statSync(path.join(app.uploadDir, id)).size;
 }
 
+/**
+ * Waits until an upload's data file on the server's disk holds `bytes` bytes.
+ * It watches the upload folder (inotify) instead of asking the server: a HEAD
+ * would wait for the lock of the PATCH that is writing, and progress events
+ * are throttled, so the last bytes before a stall may never be reported.
+ */
+export function waitForStoredBytes(app: AppServer, id: string, bytes: number, timeoutMs = 60_000): Promise<void> {
+  const file = path.join(app.uploadDir, id);
+  const size = () => (fs.existsSync(file) ? fs.statSync(file).size : 0);
+  return new Promise((resolve, reject) => {
+    const watcher = fs.watch(app.uploadDir, () => check());
+    const timer = setTimeout(() => {
+      watcher.close();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${bytes} bytes of ${id} on disk (${size()} there)`));
+    }, timeoutMs);
+    const check = () => {
+      if (size() !== bytes) return;
+      watcher.close();
+      clearTimeout(timer);
+      resolve();
+    };
+    check();
+  });
+}
+
 /** The `request` events the server logged, optionally only one method and/or one upload. */
 export function requestsOf(app: AppServer, filter: { method?: string; id?: string | null } = {}): ServerEvent[] {
   return app.events
