@@ -11,7 +11,7 @@ import { expect, test } from './server-fixture';
 
 const idOf = (url: string) => url.split('/').pop() ?? '';
 
-test('X-01 DELETE on an unfinished upload is 204, removes data and info, and the URL is gone (X-01)', async ({ app }) => {
+test('X-01 DELETE on an unfinished upload is 204, removes data and info, and the URL is gone', async ({ app }) => {
   const url = await createUpload(app.endpoint, 10);
   await patch(url, 0, 'hello');
   const res = await rawRequest(url, { method: 'DELETE', headers: TUS });
@@ -24,7 +24,7 @@ test('X-01 DELETE on an unfinished upload is 204, removes data and info, and the
   await app.events.waitFor((e) => e.type === 'terminated' && e.id === idOf(url), 10_000, 'terminated event');
 });
 
-test('X-01 DELETE on a finished upload removes it from downloads too (X-01)', async ({ app }) => {
+test('X-01 DELETE on a finished upload removes it from downloads too', async ({ app }) => {
   const url = await createUpload(app.endpoint, 5);
   await patch(url, 0, 'hello');
   expect((await rawRequest(url, { method: 'DELETE', headers: TUS })).status).toBe(204);
