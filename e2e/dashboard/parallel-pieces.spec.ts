@@ -148,6 +148,7 @@ function progressOf(page: Page, name: string) {
   }, name);
 }
 
+/** The upload id at the end of an upload URL, absolute or not. */
 function idOf(url: string): string {
-  return new URL(url).pathname.split('/').at(-1)!;
+  return url.split('/').at(-1)!;
 }
