@@ -2,6 +2,6 @@
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
     const { startUploadEngine } = await import('./tus/startup');
-    startUploadEngine();
+    await startUploadEngine();
   }
 }

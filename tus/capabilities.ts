@@ -1,10 +1,22 @@
-import type { DataStore } from '@tus/server';
+import type { Readable } from 'node:stream';
+import { DataStore, type Upload } from '@tus/server';
+import type { ConcatRole } from './concatenation';
 
 /**
  * Optional capabilities a store may offer beyond the tus DataStore contract.
  * Each is a small interface a store implements or not (as in tusd); the
- * endpoint checks for them instead of assuming a particular store.
+ * server composes what it advertises from the ones present (see
+ * extensions.ts) instead of assuming a particular store.
  */
+
+/** An upload together with the state the tus extensions keep beside it. */
+export interface UploadState {
+  upload: Upload;
+  /** Its part in a concatenation, or null for an ordinary upload. */
+  concat: ConcatRole | null;
+  /** Creation or the last accepted write, whichever is later: the expiry clock. */
+  lastActivity: Date;
+}
 
 /** An upload as kept by a store, with the dates the uploads page shows. */
 export interface StoredUpload {
@@ -17,6 +29,8 @@ export interface StoredUpload {
   createdAt: Date;
   /** When the last byte was stored; null while incomplete. */
   completedAt: Date | null;
+  lastActivity: Date;
+  concat: ConcatRole | null;
 }
 
 /** Lists and describes the uploads the store holds. */
@@ -31,10 +45,71 @@ export interface RangeReader {
   readRange(id: string, start: number, endInclusive: number): Promise<ReadableStream<Uint8Array>>;
 }
 
+/** Reads an upload with its extension state, and keeps its expiry clock. */
+export interface StateKeeper {
+  /** Throws the tus FILE_NOT_FOUND error when there is no such upload. */
+  readState(id: string): Promise<UploadState>;
+  /** Restarts the expiry clock: an accepted write that stored no byte still counts as activity. */
+  touch(id: string): Promise<void>;
+}
+
+/** Bytes received but not yet part of the upload. */
+export interface StagedChunk {
+  readonly length: number;
+  /** Appends the bytes to the upload; returns the new offset. */
+  commit(): Promise<number>;
+  /** Forgets the bytes; the upload is as it was before they arrived. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Receives a chunk aside so it can be verified before it is appended (the
+ * checksum extension). Until commit(), neither the upload's bytes nor its
+ * offset change, also when the process dies.
+ */
+export interface ChunkStager {
+  stageChunk(id: string, offset: number, data: Readable): Promise<StagedChunk>;
+}
+
+/** Keeps partial and final uploads and assembles a final from its parts. */
+export interface Concatenater {
+  /** Creates an upload that plays a part in a concatenation (create() for ordinary ones). */
+  createWithRole(upload: Upload, role: ConcatRole): Promise<void>;
+  /**
+   * Writes the final's bytes: its parts, in order, streamed, never held in
+   * memory. The final shows no bytes until all of them are in place.
+   */
+  assembleFinal(finalId: string, parts: string[]): Promise<void>;
+  /** Final uploads not assembled yet, with their parts. */
+  pendingFinals(): Promise<Array<{ id: string; parts: string[] }>>;
+}
+
 export function canList(store: DataStore): store is DataStore & UploadLister {
   return typeof (store as Partial<UploadLister>).listUploads === 'function';
 }
 
 export function canReadRange(store: DataStore): store is DataStore & RangeReader {
   return typeof (store as Partial<RangeReader>).readRange === 'function';
+}
+
+export function canKeepState(store: DataStore): store is DataStore & StateKeeper {
+  return typeof (store as Partial<StateKeeper>).readState === 'function';
+}
+
+export function canStage(store: DataStore): store is DataStore & ChunkStager {
+  return typeof (store as Partial<ChunkStager>).stageChunk === 'function';
+}
+
+export function canConcatenate(store: DataStore): store is DataStore & Concatenater & StateKeeper {
+  return typeof (store as Partial<Concatenater>).assembleFinal === 'function' && canKeepState(store);
+}
+
+/** The base DataStore's remove() does nothing: only a store that overrides it can terminate. */
+export function canTerminate(store: DataStore): boolean {
+  return store.hasExtension('termination') && store.remove !== DataStore.prototype.remove;
+}
+
+/** Whether every byte of an upload is stored. */
+export function isComplete(upload: Pick<Upload, 'size' | 'offset'>): boolean {
+  return upload.size !== undefined && upload.offset === upload.size;
 }

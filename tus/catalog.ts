@@ -15,13 +15,14 @@ export interface CompletedUpload {
   url: string;
 }
 
-/** Completed uploads, newest first. Unfinished uploads are not listed. */
+/** Completed uploads, newest first. Unfinished uploads and the pieces of parallel uploads (partials) are not listed. */
 export async function listCompletedUploads(store: DataStore, routePath: string): Promise<CompletedUpload[]> {
   if (!canList(store)) return [];
   const uploads = await store.listUploads();
   return uploads
     .filter(
-      (upload): upload is typeof upload & { completedAt: Date; size: number } => upload.completedAt !== null && upload.size !== undefined,
+      (upload): upload is typeof upload & { completedAt: Date; size: number } =>
+        upload.completedAt !== null && upload.size !== undefined && upload.concat?.kind !== 'partial',
     )
     .sort((a, b) => b.completedAt.getTime() - a.completedAt.getTime() || a.id.localeCompare(b.id))
     .map((upload) => ({

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { ConfigError, DEFAULTS, parseByteSize, readConfig } from './config';
+import { ConfigError, DEFAULTS, parseByteSize, parseDuration, readConfig } from './config';
 
 const cwd = '/srv/app';
 
@@ -15,6 +15,11 @@ test('defaults describe the embedded setup', () => {
     publicUrl: null,
     trustProxy: false,
     eventLog: null,
+    expiresAfterMs: DEFAULTS.expiresAfterMs,
+    sweepIntervalMs: DEFAULTS.sweepIntervalMs,
+    deleteFinished: true,
+    parallelParts: DEFAULTS.parallelParts,
+    parallelMinSize: DEFAULTS.parallelMinSize,
   });
 });
 
@@ -29,6 +34,11 @@ test('every variable is read', () => {
       PUBLIC_URL: 'https://files.example.com/base',
       TRUST_PROXY: 'yes',
       UPLOAD_EVENT_LOG: 'logs/events.jsonl',
+      UPLOAD_EXPIRES_AFTER: '90m',
+      UPLOAD_SWEEP_INTERVAL: '30s',
+      UPLOAD_DELETE_FINISHED: 'deny',
+      UPLOAD_PARALLEL_PARTS: '8',
+      UPLOAD_PARALLEL_MIN_SIZE: '100MiB',
     },
     cwd,
   );
@@ -38,6 +48,11 @@ test('every variable is read', () => {
   expect(config.parallelFiles).toBe(5);
   expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
   expect(config.publicUrl?.href).toBe('https://files.example.com/base');
+  expect(config.expiresAfterMs).toBe(90 * 60_000);
+  expect(config.sweepIntervalMs).toBe(30_000);
+  expect(config.deleteFinished).toBe(false);
+  expect(config.parallelParts).toBe(8);
+  expect(config.parallelMinSize).toBe(100 * 2 ** 20);
   expect(config.trustProxy).toBe(true);
   expect(config.eventLog).toBe('/srv/app/logs/events.jsonl');
 });
@@ -79,3 +94,19 @@ for (const [variable, value, message] of [
     expect((error as ConfigError).message).toMatch(message);
   });
 }
+
+test('durations take units, and 0, off or never turn a timer off', () => {
+  expect(parseDuration('90')).toBe(90_000);
+  expect(parseDuration('500ms')).toBe(500);
+  expect(parseDuration('1.5h')).toBe(5_400_000);
+  expect(parseDuration('7d')).toBe(7 * 86_400_000);
+  for (const off of ['0', 'off', 'never', '0s']) expect(parseDuration(off)).toBeNull();
+  for (const bad of ['soon', '-5m', '10 weeks', '']) expect(parseDuration(bad)).toBeUndefined();
+});
+
+test('a bad expiry, interval or policy stops start-up naming the variable', () => {
+  expect(() => readConfig({ UPLOAD_EXPIRES_AFTER: 'tomorrow' }, cwd)).toThrow(/UPLOAD_EXPIRES_AFTER/);
+  expect(() => readConfig({ UPLOAD_SWEEP_INTERVAL: '-1' }, cwd)).toThrow(/UPLOAD_SWEEP_INTERVAL/);
+  expect(() => readConfig({ UPLOAD_DELETE_FINISHED: 'sometimes' }, cwd)).toThrow(/UPLOAD_DELETE_FINISHED must be one of allow, deny/);
+  expect(() => readConfig({ UPLOAD_PARALLEL_PARTS: '40' }, cwd)).toThrow(/UPLOAD_PARALLEL_PARTS/);
+});

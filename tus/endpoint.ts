@@ -1,6 +1,9 @@
 import { TUS_RESUMABLE } from '@tus/server';
 import { withoutEmptyMetadata } from './client-quirks';
+import { applyCors } from './cors';
 import { serveDownload } from './downloads';
+import { UploadError } from './errors';
+import { applyMethodOverride, checkPreconditions } from './preconditions';
 import { uploadEngine } from './server';
 import { uploadIdOf } from './upload-url';
 
@@ -8,31 +11,38 @@ import { uploadIdOf } from './upload-url';
  * The single entry point of the upload endpoint: every request to
  * `/api/upload` and `/api/upload/<id>` comes through here.
  *
- * GET is a download of a finished upload; every other method is tus. Nothing
- * thrown inside escapes: a failing request is answered with a 500 and the
- * next one is served as usual.
+ * GET is a download of a finished upload; every other method is tus, judged
+ * first by preconditions.ts, then handled by @tus/server with our handlers.
+ * Nothing thrown inside escapes: a failing request is answered with a 500
+ * and the next one is served as usual.
  */
-export async function handleUploadRequest(req: Request): Promise<Response> {
+export async function handleUploadRequest(incoming: Request): Promise<Response> {
   const engine = uploadEngine();
-  const id = uploadIdOf(req.url);
+  let req = incoming;
   let response: Response;
   try {
     if (req.method === 'GET') {
+      const id = uploadIdOf(req.url);
       response = id === null ? new Response('Not found\n', { status: 404 }) : await serveDownload(req, engine.store, id);
     } else {
+      req = applyMethodOverride(req);
+      checkPreconditions(req);
       response = await engine.server.handleWeb(withoutEmptyMetadata(req));
     }
   } catch (error) {
-    console.error(`[upload] ${req.method} ${req.url} failed:`, error);
-    response = new Response('Something went wrong with that request\n', {
-      status: 500,
-      headers: { 'Tus-Resumable': TUS_RESUMABLE, 'Content-Type': 'text/plain; charset=utf-8' },
-    });
+    if (error instanceof UploadError) {
+      response = error.toResponse();
+    } else {
+      console.error(`[upload] ${req.method} ${req.url} failed:`, error);
+      response = new Response('Something went wrong with that request\n', {
+        status: 500,
+        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+      });
+    }
   }
-  if (engine.config.corsOrigins !== '*') {
-    // The allowed origin is reflected, so caches must key on it.
-    response.headers.append('Vary', 'Origin');
-  }
+  if (req.method !== 'GET') response.headers.set('Tus-Resumable', TUS_RESUMABLE);
+  applyCors(req, response, engine.config.corsOrigins);
+  const id = uploadIdOf(req.url);
   engine.events.write({
     type: 'request',
     method: req.method,

@@ -13,10 +13,11 @@ export interface EventLog {
 
 export type UploadEvent =
   | { type: 'request'; method: string; id: string | null; status: number; requestOffset: number | null; responseOffset: number | null }
-  | { type: 'created'; id: string; size: number | null; offset: number }
+  | { type: 'created'; id: string; size: number | null; offset: number; concat: 'partial' | 'final' | null }
   | { type: 'progress'; id: string; offset: number }
   | { type: 'finished'; id: string; size: number }
-  | { type: 'terminated'; id: string };
+  | { type: 'terminated'; id: string }
+  | { type: 'expired'; id: string };
 
 export function openEventLog(file: string | null): EventLog {
   if (file === null) return { write() {} };

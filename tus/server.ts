@@ -1,8 +1,20 @@
-import { EVENTS, Server, type Upload } from '@tus/server';
+import { EVENTS, MemoryLocker, Server, type Upload } from '@tus/server';
+import { canConcatenate } from './capabilities';
 import { config, type UploadConfig } from './config';
 import { openEventLog, type EventLog } from './event-log';
-import { UPLOAD_ROUTE, uploadIdOf } from './upload-url';
+import { ExpirationPolicy } from './expiration';
+import { composeExtensions, type Extensions } from './extensions';
+import { FinalAssembler } from './final-assembly';
+import { DeleteHandler } from './handlers/delete';
+import type { HandlerDeps } from './handlers/handler';
+import { HeadHandler } from './handlers/head';
+import { OptionsHandler } from './handlers/options';
+import { PatchHandler } from './handlers/patch';
+import { PostHandler } from './handlers/post';
+import { HeldLockTracker } from './lockers/held-locks';
 import { LocalFileStore } from './stores/file';
+import { startSweeper, sweepExpired } from './sweeper';
+import { UPLOAD_ROUTE, uploadIdOf } from './upload-url';
 
 /** How often a running PATCH reports its progress to the event log. */
 const PROGRESS_INTERVAL_MS = 250;
@@ -12,37 +24,92 @@ export interface UploadEngine {
   server: Server;
   store: LocalFileStore;
   events: EventLog;
+  extensions: Extensions;
+  expiration: ExpirationPolicy;
+  locker: HeldLockTracker;
+  /** Makes the folder consistent after a stop and starts the sweeper; once, in the serving process. */
+  start(): Promise<void>;
+  /** One sweep now; returns the ids removed. */
+  sweep(): Promise<string[]>;
 }
 
-/** Composes store, tus server and event log from one configuration. */
+/**
+ * Composes store, capabilities, tus server and event log from one
+ * configuration. This is the one place that decides what the server can do.
+ */
 export function createUploadEngine(cfg: UploadConfig): UploadEngine {
   const store = new LocalFileStore(cfg.uploadDir);
   const events = openEventLog(cfg.eventLog);
+  const expiration = new ExpirationPolicy(cfg.expiresAfterMs);
+  const extensions = composeExtensions(store, expiration);
+  const locker = new HeldLockTracker(new MemoryLocker());
   const { publicUrl } = cfg;
   const server = new Server({
     path: UPLOAD_ROUTE,
     datastore: store,
+    locker,
     maxSize: cfg.maxSize,
     respectForwardedHeaders: cfg.trustProxy,
     generateUrl: publicUrl ? (_req, { path, id }) => new URL(`.${path}/${id}`, withTrailingSlash(publicUrl)).href : undefined,
-    allowedOrigins: cfg.corsOrigins === '*' ? undefined : cfg.corsOrigins,
     postReceiveInterval: PROGRESS_INTERVAL_MS,
     getFileIdFromRequest: (req) => uploadIdOf(req.url) ?? undefined,
   });
 
-  server.on(EVENTS.POST_CREATE, (_req: unknown, upload: Upload) => {
-    events.write({ type: 'created', id: upload.id, size: upload.size ?? null, offset: upload.offset });
+  const logFinished = (upload: Upload) => events.write({ type: 'finished', id: upload.id, size: upload.size ?? upload.offset });
+  const deps: HandlerDeps = {
+    store,
+    options: server.options,
+    extensions,
+    expiration,
+    deleteFinished: cfg.deleteFinished,
+    finals: canConcatenate(store) ? new FinalAssembler(store, locker, logFinished) : null,
+  };
+  // @tus/server dispatches each method to `handlers[method].send(req, context,
+  // headers)`; its map is typed with handler classes it does not export, so
+  // ours are assigned rather than declared as those classes. This must happen
+  // before any server.on(): the server forwards listeners to the handlers
+  // present at that moment.
+  Object.assign(server.handlers, {
+    OPTIONS: new OptionsHandler(deps),
+    HEAD: new HeadHandler(deps),
+    POST: new PostHandler(deps),
+    PATCH: new PatchHandler(deps),
+    DELETE: new DeleteHandler(deps),
+  });
+
+  server.on(EVENTS.POST_CREATE, (req: Request, upload: Upload) => {
+    const concat = req.headers.get('upload-concat')?.trim() ?? null;
+    events.write({
+      type: 'created',
+      id: upload.id,
+      size: upload.size ?? null,
+      offset: upload.offset,
+      concat: concat === null ? null : concat === 'partial' ? 'partial' : 'final',
+    });
   });
   server.on(EVENTS.POST_RECEIVE, (_req: unknown, upload: Upload) => {
     events.write({ type: 'progress', id: upload.id, offset: upload.offset });
   });
-  server.on(EVENTS.POST_FINISH, (_req: unknown, _res: unknown, upload: Upload) => {
-    events.write({ type: 'finished', id: upload.id, size: upload.size ?? upload.offset });
-  });
+  server.on(EVENTS.POST_FINISH, (_req: unknown, _res: unknown, upload: Upload) => logFinished(upload));
   server.on(EVENTS.POST_TERMINATE, (_req: unknown, _res: unknown, id: string) => {
     events.write({ type: 'terminated', id });
   });
-  return { config: cfg, server, store, events };
+
+  const sweepDeps = { store, expiration, locker, isBusy: (id: string) => locker.isBusy(id), events };
+  return {
+    config: cfg,
+    server,
+    store,
+    events,
+    extensions,
+    expiration,
+    locker,
+    async start() {
+      await store.recoverAfterRestart();
+      if (extensions.expiration && cfg.sweepIntervalMs !== null) startSweeper(sweepDeps, cfg.sweepIntervalMs);
+    },
+    sweep: () => sweepExpired(sweepDeps),
+  };
 }
 
 function withTrailingSlash(url: URL): URL {

@@ -5,10 +5,13 @@ import { uploadEngine } from './server';
  * ends the process with a message naming the variable: better than a server
  * that starts and then fails every upload.
  */
-export function startUploadEngine(): void {
+export async function startUploadEngine(): Promise<void> {
   try {
     const engine = uploadEngine();
-    console.log(`[upload] ready: storing uploads in ${engine.config.uploadDir}`);
+    await engine.start();
+    console.log(
+      `[upload] ready: storing uploads in ${engine.config.uploadDir} (tus extensions: ${engine.extensions.advertised.join(', ')})`,
+    );
   } catch (error) {
     console.error(`[upload] cannot start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

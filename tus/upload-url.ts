@@ -21,5 +21,9 @@ export function uploadIdOf(url: string): string | null {
   } catch {
     return null;
   }
-  return UPLOAD_ID.test(id) ? id : null;
+  return isUploadId(id) ? id : null;
+}
+
+export function isUploadId(text: string): boolean {
+  return UPLOAD_ID.test(text);
 }

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { expect, test } from '@playwright/test';
 import * as tus from 'tus-js-client';
 import { AppServer } from '../support/app-server';
-import { requestsOf, storedBytes, waitForRequests } from '../support/clients';
+import { requestsOf, storedBytes, waitForRequests, waitForStoredBytes } from '../support/clients';
 import { randomFile, sha256OfDownload, sha256OfFile } from '../support/files';
+import { FileUrlStorage, stallingHttpStack, uploadToEnd } from '../support/tus-js-client';
 
 // tus-js-client is stopped half way through an upload and a second client,
 // which finds the upload URL in its URL storage (as an app restarted after a
@@ -15,50 +15,6 @@ import { randomFile, sha256OfDownload, sha256OfFile } from '../support/files';
 const SIZE = 32 * 2 ** 20 + 4321;
 /** Where the first client's network stalls: half way, off any block boundary. */
 const STALL_AT = Math.floor(SIZE / 2) + 777;
-
-/**
- * Stops feeding a request body once `limit` bytes have passed (the callback
- * of the chunk that reaches it is never called), like a network that stalls.
- */
-class Stall extends Transform {
-  private passed = 0;
-  constructor(private readonly limit: number) {
-    super();
-  }
-  _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const room = this.limit - this.passed;
-    this.passed += chunk.length;
-    if (chunk.length < room) {
-      callback(null, chunk);
-      return;
-    }
-    if (room > 0) this.push(chunk.subarray(0, room));
-  }
-}
-
-/** tus-js-client's own Node HTTP stack, with PATCH bodies that stall at a file offset. */
-function stallingHttpStack(stallAt: number): tus.HttpStack {
-  const inner = new tus.DefaultHttpStack({});
-  return {
-    getName: () => 'stalling',
-    createRequest(method, url) {
-      const req = inner.createRequest(method, url);
-      if (method !== 'PATCH') return req;
-      const send = req.send.bind(req);
-      req.send = (body: unknown) => {
-        if (!(body instanceof Readable)) throw new Error('expected a stream body (a file source)');
-        const offset = Number(req.getHeader('Upload-Offset'));
-        // The stack sends Content-Length from the body's size: keep it.
-        const gated = Object.assign(body.pipe(new Stall(stallAt - offset)), { size: (body as Readable & { size?: number }).size });
-        return send(gated);
-      };
-      return req;
-    },
-  };
-}
-
-/** The Node build exports FileUrlStorage (a JSON file of upload URLs); its typings omit it. */
-const { FileUrlStorage } = tus as unknown as { FileUrlStorage: new (file: string) => tus.UrlStorage };
 
 let app: AppServer;
 let workDir: string;
@@ -89,20 +45,18 @@ test('an upload aborted half way resumes from the server offset with the URL tus
   const failure = new Promise<never>((_resolve, reject) => {
     const first = new tus.Upload(fs.createReadStream(file), {
       ...options,
-      httpStack: stallingHttpStack(STALL_AT),
+      httpStack: stallingHttpStack(() => STALL_AT),
       onSuccess: () => reject(new Error('the upload finished although its body stalled')),
       onError: reject,
     });
     firstUpload = first;
     first.start();
   });
-  // The server has stored everything sent so far: abort the client there, mid-PATCH.
-  const progress = await Promise.race([
-    app.events.waitFor((e) => e.type === 'progress' && e.offset === STALL_AT, 60_000, 'progress up to the stall'),
-    failure,
-  ]);
   failure.catch(() => undefined); // after an abort the client reports nothing more
-  const id = progress.id!;
+  // The server has stored everything sent so far: abort the client there, mid-PATCH.
+  const created = await Promise.race([app.events.waitFor((e) => e.type === 'created', 60_000, 'the upload created'), failure]);
+  const id = created.id!;
+  await Promise.race([waitForStoredBytes(app, id, STALL_AT), failure]);
   await firstUpload!.abort();
   expect(firstUpload!.url).toBe(`${app.endpoint}/${id}`);
 
@@ -119,12 +73,8 @@ test('an upload aborted half way resumes from the server offset with the URL tus
   expect(previous.map((upload) => upload.uploadUrl)).toEqual([firstUpload!.url]);
   second.resumeFromPreviousUpload(previous[0]);
   let firstProgress: number | null = null;
-  await new Promise<void>((resolve, reject) => {
-    second.options.onProgress = (sent) => (firstProgress ??= sent);
-    second.options.onSuccess = () => resolve();
-    second.options.onError = reject;
-    second.start();
-  });
+  second.options.onProgress = (sent) => (firstProgress ??= sent);
+  await uploadToEnd(second);
   expect(second.url).toBe(firstUpload!.url);
 
   // Exactly one upload was ever created.

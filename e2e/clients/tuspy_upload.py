@@ -4,11 +4,15 @@ Run with /usr/bin/python3 (the system Python that has tusclient):
 
     tuspy_upload.py --endpoint URL --file PATH [--chunk-size BYTES] [--chunks N]
                     [--storage DB.json] [--metadata KEY=VALUE ...]
+                    [--checksum] [--retries N]
 
 --chunks N sends only N chunks and stops, as a client that was interrupted.
 --storage keeps the upload URL in tuspy's FileStorage, keyed by the file's
 fingerprint: a second run with the same storage resumes the same upload
 (tuspy then asks the server for the offset with HEAD).
+--checksum sends Upload-Checksum (sha1 of the chunk) with every PATCH
+(tuspy's upload_checksum=True). --retries N lets tuspy retry a refused PATCH
+N times, at once: it asks the offset with HEAD and sends the chunk again.
 
 Prints one JSON object: url, resumed (a stored URL was found), started_at
 (the offset the upload started or resumed from), offset (where it stopped)
@@ -31,11 +35,19 @@ def main() -> int:
     parser.add_argument("--chunks", type=int, default=None)
     parser.add_argument("--storage", default=None)
     parser.add_argument("--metadata", action="append", default=[])
+    parser.add_argument("--checksum", action="store_true")
+    parser.add_argument("--retries", type=int, default=0)
     args = parser.parse_args()
 
     metadata = dict(pair.split("=", 1) for pair in args.metadata)
     storage = FileStorage(args.storage) if args.storage else None
-    options = {"file_path": args.file, "metadata": metadata}
+    options = {
+        "file_path": args.file,
+        "metadata": metadata,
+        "upload_checksum": args.checksum,
+        "retries": args.retries,
+        "retry_delay": 0,
+    }
     if args.chunk_size:
         options["chunk_size"] = args.chunk_size
     if storage:

@@ -16,6 +16,31 @@ export function storedBytes(app: AppServer, id: string): number {
   return fs.statSync(path.join(app.uploadDir, id)).size;
 }
 
+/**
+ * Waits until an upload's data file on the server's disk holds `bytes` bytes.
+ * It watches the upload folder (inotify) instead of asking the server: a HEAD
+ * would wait for the lock of the PATCH that is writing, and progress events
+ * are throttled, so the last bytes before a stall may never be reported.
+ */
+export function waitForStoredBytes(app: AppServer, id: string, bytes: number, timeoutMs = 60_000): Promise<void> {
+  const file = path.join(app.uploadDir, id);
+  const size = () => (fs.existsSync(file) ? fs.statSync(file).size : 0);
+  return new Promise((resolve, reject) => {
+    const watcher = fs.watch(app.uploadDir, () => check());
+    const timer = setTimeout(() => {
+      watcher.close();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${bytes} bytes of ${id} on disk (${size()} there)`));
+    }, timeoutMs);
+    const check = () => {
+      if (size() !== bytes) return;
+      watcher.close();
+      clearTimeout(timer);
+      resolve();
+    };
+    check();
+  });
+}
+
 /** The `request` events the server logged, optionally only one method and/or one upload. */
 export function requestsOf(app: AppServer, filter: { method?: string; id?: string | null } = {}): ServerEvent[] {
   return app.events
@@ -95,6 +120,10 @@ export interface TuspyOptions {
   /** tuspy FileStorage database: keeps the URL for a later run to resume. */
   storage?: string;
   metadata?: Record<string, string>;
+  /** Send Upload-Checksum (sha1) with every PATCH: tuspy's upload_checksum=True. */
+  checksum?: boolean;
+  /** How many times tuspy retries a refused PATCH (HEAD for the offset, then the chunk again), without delay. */
+  retries?: number;
 }
 
 /** Runs tuspy in its own process; a failed upload (a Python exception) fails the call with its output. */
@@ -104,6 +133,8 @@ export async function runTuspy(options: TuspyOptions): Promise<TuspyResult> {
   if (options.chunks !== undefined) args.push('--chunks', String(options.chunks));
   if (options.storage !== undefined) args.push('--storage', options.storage);
   for (const [key, value] of Object.entries(options.metadata ?? {})) args.push('--metadata', `${key}=${value}`);
+  if (options.checksum) args.push('--checksum');
+  if (options.retries !== undefined) args.push('--retries', String(options.retries));
   const result = await runProcess(SYSTEM_PYTHON, args);
   if (result.code !== 0) throw new Error(`tuspy exited with ${result.code ?? result.signal}:\n${result.stderr}${result.stdout}`);
   return JSON.parse(result.stdout) as TuspyResult;

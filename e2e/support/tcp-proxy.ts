@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { listenOnLoopback } from './free-port';
 
 /**
  * A loopback TCP relay in front of a server, that a test can cut like a
@@ -20,10 +21,7 @@ export class TcpProxy {
 
   static async start(targetPort: number): Promise<TcpProxy> {
     const proxy = new TcpProxy(targetPort);
-    await new Promise<void>((resolve, reject) => {
-      proxy.server.once('error', reject);
-      proxy.server.listen(0, '127.0.0.1', () => resolve());
-    });
+    await listenOnLoopback(proxy.server);
     return proxy;
   }
 

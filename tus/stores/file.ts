@@ -1,19 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
-import { ERRORS, isPathInsideDirectory } from '@tus/server';
-import type { RangeReader, StoredUpload, UploadLister } from '../capabilities';
-import { InfoFiles, isNotFound } from './info-files';
+import { ERRORS, isPathInsideDirectory, type KvStore, Upload } from '@tus/server';
+import type {
+  ChunkStager,
+  Concatenater,
+  RangeReader,
+  StagedChunk,
+  StateKeeper,
+  StoredUpload,
+  UploadLister,
+  UploadState,
+} from '../capabilities';
+import type { ConcatRole } from '../concatenation';
+import { InfoFiles, isNotFound, type UploadInfo } from './info-files';
 
 /** Reads of a download are issued in blocks of this size. */
 const READ_BLOCK = 256 * 1024;
 
+/** Marks a final upload whose parts are not all assembled yet: `<id>.pending`. */
+const PENDING_SUFFIX = '.pending';
+
+/** Work files start with a dot so no listing mistakes them for uploads. */
+const STAGED_CHUNK = /^\.[A-Za-z0-9_-]+\.[0-9a-f]+\.(chunk|assembling)$/;
+
 /**
  * The embedded default: uploads on local disk, one data file and one
  * `<id>.json` info file per upload, in a single directory.
+ *
+ * The data file's size is the upload's offset and its modification time the
+ * upload's last activity, so neither needs an info-file rewrite per PATCH.
  */
-export class LocalFileStore extends FileStore implements UploadLister, RangeReader {
+export class LocalFileStore extends FileStore implements UploadLister, RangeReader, StateKeeper, ChunkStager, Concatenater {
   private readonly infoFiles: InfoFiles;
 
   constructor(directory: string) {
@@ -21,17 +44,172 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     // failure; creating it here first turns a bad folder into a start-up error.
     fs.mkdirSync(directory, { recursive: true });
     const infoFiles = new InfoFiles(directory);
-    super({ directory, configstore: infoFiles });
+    // The parent reads only the plain fields back (its own config store returns
+    // parsed JSON too, never Upload instances), so the wider record fits.
+    super({ directory, configstore: infoFiles as unknown as KvStore<Upload> });
     this.infoFiles = infoFiles;
-    // Expiration is not offered: the parent advertises it even when uploads
-    // never expire, and its sweeper would delete completed uploads.
+    // The parent's `expiration` is not used: its clock never slides and its
+    // sweeper deletes completed uploads. Expiration is the server's policy
+    // (expiration.ts, sweeper.ts) on top of readState() and touch().
     this.extensions = ['creation', 'creation-with-upload', 'creation-defer-length', 'termination'];
+  }
+
+  /**
+   * Brings the folder back to a consistent state after the process stopped:
+   * chunks staged for verification and half-assembled finals are dropped (the
+   * upload never saw them), and finals whose parts are complete are assembled.
+   * Only for the serving process at start-up, when no request is in flight.
+   */
+  async recoverAfterRestart(): Promise<void> {
+    for (const name of await fsp.readdir(this.directory)) {
+      if (STAGED_CHUNK.test(name)) await fsp.rm(path.join(this.directory, name), { force: true });
+    }
+    for (const final of await this.pendingFinals()) {
+      const parts = await Promise.all(final.parts.map((id) => this.describeUpload(id)));
+      if (parts.every((part) => part !== null && part.size === part.offset)) await this.assembleFinal(final.id, final.parts);
+    }
   }
 
   async listUploads(): Promise<StoredUpload[]> {
     const ids = await this.infoFiles.list();
     const uploads = await Promise.all(ids.map((id) => this.describeUpload(id)));
     return uploads.filter((upload): upload is StoredUpload => upload !== null);
+  }
+
+  async describeUpload(id: string): Promise<StoredUpload | null> {
+    const info = await this.infoFiles.get(id);
+    if (!info) return null;
+    const stats = await this.statData(id);
+    if (!stats) return null;
+    const complete = info.size !== undefined && stats.size === info.size;
+    return {
+      id,
+      size: info.size,
+      offset: stats.size,
+      metadata: info.metadata ?? {},
+      createdAt: info.creation_date ? new Date(info.creation_date) : stats.birthtime,
+      completedAt: complete ? stats.mtime : null,
+      lastActivity: stats.mtime,
+      concat: info.concat ?? null,
+    };
+  }
+
+  async readState(id: string): Promise<UploadState> {
+    const info = await this.infoFiles.get(id);
+    if (!info) throw ERRORS.FILE_NOT_FOUND;
+    const stats = await this.statData(id);
+    if (!stats) throw ERRORS.FILE_NO_LONGER_EXISTS;
+    const upload = new Upload({
+      id,
+      size: info.size,
+      offset: stats.size,
+      metadata: info.metadata,
+      creation_date: info.creation_date,
+      storage: { type: 'file', path: this.dataPath(id) },
+    });
+    return { upload, concat: info.concat ?? null, lastActivity: stats.mtime };
+  }
+
+  async touch(id: string): Promise<void> {
+    const now = new Date();
+    await fsp.utimes(this.dataPath(id), now, now);
+  }
+
+  async stageChunk(id: string, offset: number, data: Readable): Promise<StagedChunk> {
+    const dataFile = this.dataPath(id);
+    const staged = this.workFile(id, 'chunk');
+    let length = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        length += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    const discard = () => fsp.rm(staged, { force: true });
+    try {
+      await pipeline(data, counter, fs.createWriteStream(staged, { flags: 'wx' }));
+    } catch (error) {
+      await discard();
+      throw error;
+    }
+    return {
+      length,
+      commit: async () => {
+        try {
+          const { size } = await fsp.stat(dataFile);
+          // The caller holds the upload's lock, so this only fails if the folder was changed behind our back.
+          if (size !== offset) throw new Error(`upload ${id} holds ${size} bytes, expected ${offset}`);
+          await pipeline(fs.createReadStream(staged), fs.createWriteStream(dataFile, { flags: 'r+', start: offset }));
+          return offset + length;
+        } finally {
+          await discard();
+        }
+      },
+      discard,
+    };
+  }
+
+  async createWithRole(upload: Upload, role: ConcatRole): Promise<void> {
+    // The marker comes first: a crash then leaves a marker without an upload
+    // (ignored), never a final nobody will assemble.
+    if (role.kind === 'final') await fsp.writeFile(this.pendingMarker(upload.id), '');
+    await fsp.writeFile(this.dataPath(upload.id), '');
+    const info: UploadInfo = { ...upload, concat: role };
+    await this.infoFiles.set(upload.id, info);
+    upload.storage = { type: 'file', path: this.dataPath(upload.id) };
+  }
+
+  async assembleFinal(finalId: string, parts: string[]): Promise<void> {
+    const info = await this.infoFiles.get(finalId);
+    if (!info) throw ERRORS.FILE_NOT_FOUND;
+    let total = 0;
+    for (const part of parts) {
+      const stats = await this.statData(part);
+      if (!stats) throw ERRORS.FILE_NOT_FOUND;
+      total += stats.size;
+    }
+    if (info.size === undefined) {
+      // Parts created with a deferred length: the final's length is known only now.
+      // Recorded before any byte so the final never looks complete while it is not.
+      await this.infoFiles.set(finalId, { ...info, size: total });
+    }
+    const temp = this.workFile(finalId, 'assembling');
+    const out = fs.createWriteStream(temp, { flags: 'wx' });
+    try {
+      for (const part of parts) {
+        for await (const chunk of fs.createReadStream(this.dataPath(part), { highWaterMark: READ_BLOCK })) {
+          if (!out.write(chunk)) await once(out, 'drain');
+        }
+      }
+      out.end();
+      await finished(out);
+      // The final shows all of its bytes at once or none: a reader never sees it half-assembled.
+      await fsp.rename(temp, this.dataPath(finalId));
+    } catch (error) {
+      out.destroy();
+      await fsp.rm(temp, { force: true });
+      throw error;
+    }
+    await fsp.rm(this.pendingMarker(finalId), { force: true });
+    // A part's clean-up clock restarts when a final uses it.
+    await Promise.all([...new Set(parts)].map((part) => this.touch(part).catch(() => undefined)));
+  }
+
+  async pendingFinals(): Promise<Array<{ id: string; parts: string[] }>> {
+    const names = await fsp.readdir(this.directory);
+    const finals: Array<{ id: string; parts: string[] }> = [];
+    for (const name of names) {
+      if (!name.endsWith(PENDING_SUFFIX)) continue;
+      const id = name.slice(0, -PENDING_SUFFIX.length);
+      const info = await this.infoFiles.get(id);
+      if (info?.concat?.kind === 'final') finals.push({ id, parts: info.concat.parts });
+    }
+    return finals;
+  }
+
+  override async remove(id: string): Promise<void> {
+    await super.remove(id);
+    await fsp.rm(this.pendingMarker(id), { force: true });
   }
 
   async readRange(id: string, start: number, endInclusive: number): Promise<ReadableStream<Uint8Array>> {
@@ -69,29 +247,29 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     });
   }
 
-  async describeUpload(id: string): Promise<StoredUpload | null> {
-    const info = await this.infoFiles.get(id);
-    if (!info) return null;
-    let stats: fs.Stats;
+  private async statData(id: string): Promise<fs.Stats | null> {
     try {
-      stats = await fsp.stat(this.dataPath(id));
+      return await fsp.stat(this.dataPath(id));
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;
     }
-    const complete = info.size !== undefined && stats.size === info.size;
-    return {
-      id,
-      size: info.size,
-      offset: stats.size,
-      metadata: info.metadata ?? {},
-      createdAt: info.creation_date ? new Date(info.creation_date) : stats.birthtime,
-      completedAt: complete ? stats.mtime : null,
-    };
+  }
+
+  private workFile(id: string, kind: 'chunk' | 'assembling'): string {
+    return path.join(this.directory, `.${id}.${randomBytes(6).toString('hex')}.${kind}`);
+  }
+
+  private pendingMarker(id: string): string {
+    return this.inside(`${id}${PENDING_SUFFIX}`);
   }
 
   private dataPath(id: string): string {
-    const file = path.join(this.directory, id);
+    return this.inside(id);
+  }
+
+  private inside(name: string): string {
+    const file = path.join(this.directory, name);
     if (!isPathInsideDirectory(this.directory, file)) throw ERRORS.FILE_NOT_FOUND;
     return file;
   }

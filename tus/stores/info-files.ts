@@ -2,8 +2,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ERRORS, isPathInsideDirectory, type KvStore, type Upload } from '@tus/server';
+import type { ConcatRole } from '../concatenation';
 
 const INFO_SUFFIX = '.json';
+
+/** What an info file holds: the upload as @tus/server knows it, plus our extension state. */
+export type UploadInfo = Pick<Upload, 'id' | 'size' | 'offset' | 'metadata' | 'creation_date' | 'storage'> & {
+  /** Absent for ordinary uploads. */
+  concat?: ConcatRole;
+};
 
 /**
  * The `<id>.json` info files beside each upload's data file, written atomically.
@@ -13,10 +20,10 @@ const INFO_SUFFIX = '.json';
  * bytes are on disk. Here every write goes to a temp file that is renamed over
  * the old one: a reader sees the old info or the new, never half of either.
  */
-export class InfoFiles implements KvStore<Upload> {
+export class InfoFiles implements KvStore<UploadInfo> {
   constructor(readonly directory: string) {}
 
-  async get(id: string): Promise<Upload | undefined> {
+  async get(id: string): Promise<UploadInfo | undefined> {
     let text: string;
     try {
       text = await fs.readFile(this.resolve(id), 'utf8');
@@ -25,13 +32,13 @@ export class InfoFiles implements KvStore<Upload> {
       throw error;
     }
     try {
-      return JSON.parse(text) as Upload;
+      return JSON.parse(text) as UploadInfo;
     } catch {
       return undefined;
     }
   }
 
-  async set(id: string, value: Upload): Promise<void> {
+  async set(id: string, value: UploadInfo): Promise<void> {
     const target = this.resolve(id);
     // A dot prefix keeps half-written temp files out of list().
     const temp = path.join(this.directory, `.${id}${INFO_SUFFIX}.${randomBytes(6).toString('hex')}.tmp`);

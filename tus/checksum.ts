@@ -1,0 +1,99 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import zlib from 'node:zlib';
+import { refuse } from './errors';
+
+/**
+ * The checksum extension: `Upload-Checksum: <algorithm> <base64 digest>` on a
+ * PATCH (or a creation-with-upload POST) is verified over the bytes of that
+ * request before they become part of the upload.
+ */
+
+interface Digest {
+  update(chunk: Buffer): void;
+  digest(): Buffer;
+}
+
+/** Digest lengths in bytes, used to refuse a malformed header before any byte is read. */
+const ALGORITHMS = {
+  sha1: 20,
+  md5: 16,
+  sha256: 32,
+  sha512: 64,
+  crc32: 4,
+} as const;
+
+export type ChecksumAlgorithm = keyof typeof ALGORITHMS;
+
+/** In the order advertised by Tus-Checksum-Algorithm; sha1 is the one the protocol requires. */
+export const CHECKSUM_ALGORITHMS = Object.keys(ALGORITHMS) as ChecksumAlgorithm[];
+
+export interface ExpectedChecksum {
+  algorithm: ChecksumAlgorithm;
+  digest: Buffer;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Reads an Upload-Checksum header; null when there is none. A malformed value
+ * or an algorithm not offered is an UploadError (400), so nothing is stored.
+ */
+export function parseUploadChecksum(header: string | null): ExpectedChecksum | null {
+  if (header === null) return null;
+  const match = /^([a-z0-9-]+) (\S+)$/.exec(header.trim());
+  if (!match) throw refuse.badChecksumHeader('must be "<algorithm> <base64 digest>"');
+  const [, name, encoded] = match;
+  if (!isAlgorithm(name)) throw refuse.unsupportedChecksum(name, CHECKSUM_ALGORITHMS);
+  if (!BASE64.test(encoded)) throw refuse.badChecksumHeader(`has a digest that is not base64 (${JSON.stringify(encoded)})`);
+  const digest = Buffer.from(encoded, 'base64');
+  if (digest.length !== ALGORITHMS[name]) {
+    throw refuse.badChecksumHeader(`has a ${digest.length}-byte digest where ${name} has ${ALGORITHMS[name]} bytes`);
+  }
+  return { algorithm: name, digest };
+}
+
+function isAlgorithm(name: string): name is ChecksumAlgorithm {
+  return Object.hasOwn(ALGORITHMS, name);
+}
+
+/** Passes bytes through unchanged while computing their digest. */
+export class DigestingStream extends Transform {
+  private readonly state: Digest;
+
+  constructor(readonly expected: ExpectedChecksum) {
+    super();
+    this.state = newDigest(expected.algorithm);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.state.update(chunk);
+    callback(null, chunk);
+  }
+
+  /** Whether the bytes that went through match the expected digest; call once the stream has ended. */
+  matches(): boolean {
+    return this.state.digest().equals(this.expected.digest);
+  }
+}
+
+function newDigest(algorithm: ChecksumAlgorithm): Digest {
+  if (algorithm === 'crc32') return new Crc32();
+  const hash: Hash = createHash(algorithm);
+  return { update: (chunk) => hash.update(chunk), digest: () => hash.digest() };
+}
+
+/** CRC-32 (IEEE, as zlib computes it); its digest is the 4-byte big-endian value. */
+class Crc32 implements Digest {
+  private value = 0;
+
+  update(chunk: Buffer): void {
+    this.value = zlib.crc32(chunk, this.value);
+  }
+
+  digest(): Buffer {
+    const out = Buffer.alloc(4);
+    out.writeUInt32BE(this.value >>> 0);
+    return out;
+  }
+}

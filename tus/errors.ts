@@ -1,0 +1,118 @@
+import { TUS_RESUMABLE } from '@tus/server';
+
+/**
+ * A refusal the upload endpoint answers with: an HTTP status, a stable code a
+ * client can branch on, a message for the human reading it, and any headers
+ * the protocol requires on that status (Tus-Version on 412, Upload-Offset on
+ * 409). The body is `CODE: message`, as tusd writes it.
+ *
+ * `status_code` and `body` are the shape @tus/server's own error handling
+ * reads, so an UploadError thrown anywhere below the server is answered right.
+ */
+export class UploadError extends Error {
+  readonly status_code: number;
+  readonly body: string;
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'UploadError';
+    this.status_code = status;
+    this.body = `${code}: ${message}\n`;
+  }
+
+  /** The response for this refusal, on top of headers already decided (CORS, Tus-Resumable). */
+  toResponse(base: HeadersInit = {}): Response {
+    const headers = new Headers(base);
+    for (const [name, value] of Object.entries(this.headers)) headers.set(name, value);
+    headers.set('Content-Type', 'text/plain; charset=utf-8');
+    // Node knows no reason phrase for tus's own 460.
+    const statusText = this.status === 460 ? 'Checksum Mismatch' : undefined;
+    return new Response(this.body, { status: this.status, statusText, headers });
+  }
+}
+
+/** The refusals of the endpoint, by stable code. */
+export const refuse = {
+  unsupportedVersion: (sent: string | null) =>
+    new UploadError(
+      412,
+      'ERR_UNSUPPORTED_VERSION',
+      sent === null ? 'the Tus-Resumable header is required' : `tus version ${JSON.stringify(sent)} is not supported`,
+      { 'Tus-Version': TUS_RESUMABLE },
+    ),
+  badMethodOverride: (value: string) =>
+    new UploadError(
+      400,
+      'ERR_INVALID_METHOD_OVERRIDE',
+      `X-HTTP-Method-Override must be PATCH, HEAD, DELETE or OPTIONS (got ${JSON.stringify(value)})`,
+    ),
+  wrongContentType: (sent: string | null) =>
+    new UploadError(
+      415,
+      'ERR_INVALID_CONTENT_TYPE',
+      `upload bytes must be sent as Content-Type: application/offset+octet-stream (got ${sent === null ? 'none' : JSON.stringify(sent)})`,
+    ),
+  badOffset: (sent: string | null) =>
+    new UploadError(
+      400,
+      'ERR_INVALID_OFFSET',
+      sent === null ? 'the Upload-Offset header is required' : `Upload-Offset must be a non-negative integer (got ${JSON.stringify(sent)})`,
+    ),
+  offsetMismatch: (sent: number, current: number) =>
+    new UploadError(
+      409,
+      'ERR_MISMATCHED_OFFSET',
+      `Upload-Offset is ${sent} but the upload holds ${current} bytes; resume from ${current}`,
+      {
+        'Upload-Offset': String(current),
+      },
+    ),
+  notFound: () => new UploadError(404, 'ERR_UPLOAD_NOT_FOUND', 'no upload at this URL'),
+  expired: () => new UploadError(410, 'ERR_UPLOAD_EXPIRED', 'this unfinished upload expired and no longer accepts bytes'),
+  trailerUnsupported: () =>
+    new UploadError(400, 'ERR_CHECKSUM_TRAILER_UNSUPPORTED', 'this server cannot read request trailers; send Upload-Checksum as a header'),
+  badChecksumHeader: (why: string) => new UploadError(400, 'ERR_INVALID_CHECKSUM', `Upload-Checksum ${why}; nothing was stored`),
+  unsupportedChecksum: (algorithm: string, supported: readonly string[]) =>
+    new UploadError(
+      400,
+      'ERR_UNSUPPORTED_CHECKSUM_ALGORITHM',
+      `checksum algorithm ${JSON.stringify(algorithm)} is not supported (use one of ${supported.join(', ')}); nothing was stored`,
+    ),
+  checksumMismatch: (algorithm: string) =>
+    new UploadError(
+      460,
+      'ERR_CHECKSUM_MISMATCH',
+      `the ${algorithm} digest of the bytes received does not match Upload-Checksum; nothing was stored`,
+    ),
+  checksumUnsupportedByStore: () =>
+    new UploadError(400, 'ERR_CHECKSUM_UNSUPPORTED', 'this store cannot verify checksums; send the chunk without Upload-Checksum'),
+  concatUnsupported: () =>
+    new UploadError(
+      501,
+      'ERR_CONCATENATION_UNSUPPORTED',
+      'this store cannot concatenate uploads; disable parallel uploads in the tus client',
+    ),
+  badConcat: (why: string) => new UploadError(400, 'ERR_INVALID_CONCAT', `Upload-Concat ${why}`),
+  finalWithLength: () =>
+    new UploadError(400, 'ERR_INVALID_CONCAT', 'a final upload takes its length from its partial uploads: do not send Upload-Length'),
+  modifyFinal: () =>
+    new UploadError(403, 'ERR_MODIFY_FINAL', 'a final upload is assembled from its partial uploads and cannot receive bytes'),
+  partialNotFound: (id: string) => new UploadError(404, 'ERR_PARTIAL_NOT_FOUND', `partial upload ${id} does not exist`),
+  notPartial: (id: string) => new UploadError(400, 'ERR_NOT_PARTIAL', `upload ${id} was not created with Upload-Concat: partial`),
+  partialInUse: (finals: string[]) =>
+    new UploadError(
+      409,
+      'ERR_PARTIAL_IN_USE',
+      `this partial upload is needed by the unfinished final upload(s) ${finals.join(', ')}; delete those first`,
+    ),
+  finalTooLarge: (max: number) =>
+    new UploadError(413, 'ERR_MAX_SIZE_EXCEEDED', `the partial uploads add up to more than the maximum upload size of ${max} bytes`),
+  terminationUnsupported: () => new UploadError(501, 'ERR_TERMINATION_UNSUPPORTED', 'this store cannot delete uploads'),
+  terminationForbidden: () => new UploadError(403, 'ERR_TERMINATION_FORBIDDEN', 'completed uploads cannot be deleted on this server'),
+  bodyOnCreationUnsupported: () => new UploadError(403, 'ERR_MODIFY_FINAL', 'a final upload cannot carry bytes'),
+} as const;

@@ -1,0 +1,31 @@
+import { EVENTS, type CancellationContext } from '@tus/server';
+import { canConcatenate, isComplete } from '../capabilities';
+import { refuse } from '../errors';
+import { TusHandler } from './handler';
+
+/** DELETE (termination): removes an upload, within the server's policy. */
+export class DeleteHandler extends TusHandler {
+  protected async handle(req: Request, context: CancellationContext, headers: Headers): Promise<Response> {
+    const { store, extensions, deleteFinished } = this.deps;
+    // A store that cannot delete must not answer 204 as if it had.
+    if (!extensions.termination) throw refuse.terminationUnsupported();
+    const id = this.uploadId(req);
+    await this.incoming(req, id);
+    const lock = await this.lock(req, id, context);
+    try {
+      const { upload, concat } = await this.stateOf(id);
+      // Partials are pieces, not the user's file: the policy protects finished files.
+      if (!deleteFinished && isComplete(upload) && concat?.kind !== 'partial') throw refuse.terminationForbidden();
+      if (concat?.kind === 'partial' && canConcatenate(store)) {
+        const waiting = (await store.pendingFinals()).filter((final) => final.parts.includes(id)).map((final) => final.id);
+        if (waiting.length > 0) throw refuse.partialInUse(waiting);
+      }
+      await store.remove(id);
+    } finally {
+      await lock.unlock();
+    }
+    const response = new Response(null, { status: 204, headers });
+    this.emit(EVENTS.POST_TERMINATE, req, response, id);
+    return response;
+  }
+}

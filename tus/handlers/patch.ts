@@ -1,0 +1,71 @@
+import { ERRORS, EVENTS, type CancellationContext, type Upload } from '@tus/server';
+import { canKeepState, isComplete } from '../capabilities';
+import { refuse } from '../errors';
+import { formatExpiry } from '../expiration';
+import { bodyLimit } from './body';
+import { TusHandler } from './handler';
+
+/**
+ * PATCH: appends the request's bytes at Upload-Offset. With Upload-Checksum
+ * the bytes are staged and verified first, so a corrupted chunk changes
+ * neither the upload's bytes nor its offset.
+ */
+export class PatchHandler extends TusHandler {
+  protected override readonly abortsOnError = true;
+
+  protected async handle(req: Request, context: CancellationContext, headers: Headers): Promise<Response> {
+    const id = this.uploadId(req);
+    // Headers were checked by preconditions.ts before the request got here.
+    const offset = Number(req.headers.get('upload-offset'));
+    const checksum = this.expectedChecksum(req);
+    await this.incoming(req, id);
+    const maxSize = await this.maxSize(req, id);
+
+    const lock = await this.lock(req, id, context);
+    let upload: Upload;
+    try {
+      const state = await this.stateOf(id);
+      upload = state.upload;
+      if (state.concat?.kind === 'final') throw refuse.modifyFinal();
+      if (!isComplete(upload) && this.deps.expiration.hasExpired(state.lastActivity)) throw refuse.expired();
+      if (upload.offset !== offset) throw refuse.offsetMismatch(offset, upload.offset);
+      await this.declareLength(req, upload, maxSize);
+      const limit = bodyLimit(req, upload, maxSize);
+      const newOffset = await this.receive(req, upload, limit, context, checksum);
+      // Every accepted PATCH restarts the expiry clock, also one that carried no byte.
+      if (newOffset === offset && canKeepState(this.deps.store)) await this.deps.store.touch(id);
+      upload.offset = newOffset;
+    } finally {
+      await lock.unlock();
+    }
+
+    headers.set('Upload-Offset', String(upload.offset));
+    const answer = this.answer(204, headers);
+    const complete = isComplete(upload);
+    if (complete) {
+      await this.finishHook(req, upload, answer);
+    } else {
+      const expires = this.deps.expiration.expiresAt(new Date());
+      if (expires) headers.set('Upload-Expires', formatExpiry(expires));
+    }
+    const response = this.respond(answer);
+    if (complete) {
+      this.emit(EVENTS.POST_FINISH, req, response, upload);
+      // A final waiting for this part is complete before this PATCH is answered.
+      await this.deps.finals?.partialFinished(id);
+    }
+    return response;
+  }
+
+  /** Upload-Length on a PATCH declares a deferred length, once. */
+  private async declareLength(req: Request, upload: Upload, maxSize: number): Promise<void> {
+    const header = req.headers.get('upload-length');
+    if (header === null) return;
+    const size = Number.parseInt(header, 10);
+    if (!this.deps.extensions.creationDeferLength) throw ERRORS.UNSUPPORTED_CREATION_DEFER_LENGTH_EXTENSION;
+    if (upload.size !== undefined || size < upload.offset) throw ERRORS.INVALID_LENGTH;
+    if (maxSize > 0 && size > maxSize) throw ERRORS.ERR_MAX_SIZE_EXCEEDED;
+    await this.deps.store.declareUploadLength(upload.id, size);
+    upload.size = size;
+  }
+}

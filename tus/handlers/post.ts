@@ -1,0 +1,154 @@
+import { ERRORS, EVENTS, Metadata, Uid, Upload, type CancellationContext } from '@tus/server';
+import { canConcatenate, isComplete, type UploadState } from '../capabilities';
+import { parseUploadConcat, partIdsOf, type ConcatRequest, type ConcatRole } from '../concatenation';
+import { refuse, UploadError } from '../errors';
+import { formatExpiry } from '../expiration';
+import { carriesBytes } from '../preconditions';
+import { bodyLimit } from './body';
+import { TusHandler } from './handler';
+import { uploadBases, uploadLocation } from './location';
+
+const OFFSET_OCTET_STREAM = 'application/offset+octet-stream';
+
+/**
+ * POST (creation): creates an upload, optionally with its first bytes
+ * (creation-with-upload, checksum verified) or as a partial or final upload
+ * of a concatenation.
+ */
+export class PostHandler extends TusHandler {
+  protected override readonly abortsOnError = true;
+
+  protected async handle(req: Request, context: CancellationContext, headers: Headers): Promise<Response> {
+    const { store, extensions, expiration, options } = this.deps;
+    const concat = parseUploadConcat(req.headers.get('upload-concat'));
+    if (concat && !extensions.concatenation) throw refuse.concatUnsupported();
+    const declaredLength = this.declaredLength(req, concat);
+    const metadata = parseMetadata(req.headers.get('upload-metadata'));
+    const checksum = this.expectedChecksum(req);
+    const withBody = req.headers.get('content-type') === OFFSET_OCTET_STREAM;
+    if (concat?.kind === 'final' && withBody && carriesBytes(req)) throw refuse.bodyOnCreationUnsupported();
+
+    const id = await (options.namingFunction ?? Uid.rand)(req, metadata);
+    const maxSize = await this.maxSize(req, id);
+    if (declaredLength !== undefined && maxSize > 0 && declaredLength > maxSize) throw ERRORS.ERR_MAX_SIZE_EXCEEDED;
+    const role = concat ? await this.roleFor(req, concat, maxSize) : null;
+    await this.incoming(req, id);
+
+    const isFinal = role?.role.kind === 'final';
+    const upload = new Upload({ id, size: isFinal ? role?.size : declaredLength, offset: 0, metadata });
+    if (options.onUploadCreate) {
+      const patch = await options.onUploadCreate(req, upload);
+      if (patch.metadata) upload.metadata = patch.metadata;
+    }
+    // Refuse a body that cannot fit before anything exists, rather than leave an orphan behind a 413.
+    const limit = withBody && !isFinal ? bodyLimit(req, upload, maxSize) : 0;
+
+    const lock = await this.lock(req, id, context);
+    let location: string;
+    let receivedBody = false;
+    try {
+      if (role) await this.concatenater().createWithRole(upload, role.role);
+      else await store.create(upload);
+      location = uploadLocation(req, id, options);
+      this.emit(EVENTS.POST_CREATE, req, upload, location);
+      if (role?.role.kind === 'final') {
+        // Parts already complete: assembled now, so the 201 means the file is there.
+        if (role.partsComplete) {
+          await this.concatenater().assembleFinal(id, role.role.parts);
+          upload.offset = upload.size ?? 0;
+        }
+      } else if (withBody) {
+        upload.offset = await this.receive(req, upload, limit, context, checksum);
+        receivedBody = true;
+      }
+    } catch (error) {
+      // Refused (460, 413): the client gets no Location and could never resume this upload.
+      // Cut short, it keeps the bytes it received; expiration collects it if nobody comes back.
+      if (error instanceof UploadError || error === ERRORS.ERR_SIZE_EXCEEDED || error === ERRORS.ERR_MAX_SIZE_EXCEEDED) {
+        await store.remove(id).catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      await lock.unlock();
+    }
+
+    const answer = this.answer(201, headers);
+    if (receivedBody) headers.set('Upload-Offset', String(upload.offset));
+    const complete = isComplete(upload);
+    if (complete) await this.finishHook(req, upload, answer);
+    else if (!isFinal) {
+      const expires = expiration.expiresAt(new Date());
+      if (expires) headers.set('Upload-Expires', formatExpiry(expires));
+    }
+    if (answer.status === 201 || (answer.status >= 300 && answer.status < 400)) headers.set('Location', location);
+    const response = this.respond(answer);
+    if (complete) {
+      this.emit(EVENTS.POST_FINISH, req, response, upload);
+      if (role?.role.kind === 'partial') await this.deps.finals?.partialFinished(id);
+    }
+    return response;
+  }
+
+  /** Upload-Length, or undefined when deferred or taken from the parts of a final. */
+  private declaredLength(req: Request, concat: ConcatRequest | null): number | undefined {
+    const length = req.headers.get('upload-length');
+    const deferred = req.headers.get('upload-defer-length');
+    if (concat?.kind === 'final') {
+      if (length !== null) throw refuse.finalWithLength();
+      if (deferred !== null) throw refuse.badConcat('final uploads take their length from their parts: do not send Upload-Defer-Length');
+      return undefined;
+    }
+    if (deferred !== null && !this.deps.extensions.creationDeferLength) throw ERRORS.UNSUPPORTED_CREATION_DEFER_LENGTH_EXTENSION;
+    if ((length === null) === (deferred === null)) throw ERRORS.INVALID_LENGTH;
+    return length === null ? undefined : Number.parseInt(length, 10);
+  }
+
+  /** What the new upload is in a concatenation; for a final, its parts are checked and its length summed. */
+  private async roleFor(req: Request, concat: ConcatRequest, maxSize: number): Promise<Role> {
+    if (concat.kind === 'partial') return { role: { kind: 'partial' }, size: undefined, partsComplete: false };
+    const parts = partIdsOf(concat.urls, req.url, uploadBases(req, this.deps.options));
+    const states = await Promise.all(parts.map((id) => this.partState(id)));
+    let size: number | undefined = 0;
+    for (const [index, state] of states.entries()) {
+      if (state.concat?.kind !== 'partial') throw refuse.notPartial(parts[index]);
+      size = size === undefined || state.upload.size === undefined ? undefined : size + state.upload.size;
+    }
+    if (size !== undefined && maxSize > 0 && size > maxSize) throw refuse.finalTooLarge(maxSize);
+    return {
+      role: { kind: 'final', header: concat.header, parts },
+      size,
+      partsComplete: states.every((state) => isComplete(state.upload)),
+    };
+  }
+
+  private async partState(id: string): Promise<UploadState> {
+    try {
+      return await this.stateOf(id);
+    } catch (error) {
+      if (error === ERRORS.FILE_NOT_FOUND || error === ERRORS.FILE_NO_LONGER_EXISTS) throw refuse.partialNotFound(id);
+      throw error;
+    }
+  }
+
+  private concatenater() {
+    const { store } = this.deps;
+    if (!canConcatenate(store)) throw refuse.concatUnsupported();
+    return store;
+  }
+}
+
+/** What a new upload is in a concatenation; a final knows its length and whether its parts are all in. */
+interface Role {
+  role: ConcatRole;
+  size: number | undefined;
+  partsComplete: boolean;
+}
+
+function parseMetadata(header: string | null): Record<string, string | null> | undefined {
+  if (!header) return undefined;
+  try {
+    return Metadata.parse(header);
+  } catch {
+    throw ERRORS.INVALID_METADATA;
+  }
+}
