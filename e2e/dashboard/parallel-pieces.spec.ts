@@ -1,7 +1,16 @@
 import type { Page } from '@playwright/test';
 import path from 'node:path';
 import { serverForThisFile } from '../support/app-server';
-import { addFiles, expectStoredCopy, fileItem, MiB, openDashboard, savedPieceUrls, waitForRecoverySnapshot } from './support/dashboard';
+import {
+  addFiles,
+  expectStoredCopy,
+  expectUploadDeleted,
+  fileItem,
+  MiB,
+  openDashboard,
+  savedPieceUrls,
+  waitForRecoverySnapshot,
+} from './support/dashboard';
 import { expect, test } from './support/fixtures';
 import type { TusExchange, TusTraffic } from './support/tus-traffic';
 
@@ -101,6 +110,28 @@ test('a large file uploads in one piece when the server does not offer concatena
   await addFiles(page, [source]);
   await expectUploadedInOnePiece(page, traffic, source);
   expect(asked, 'OPTIONS requests (the dashboard asks once)').toBe(1);
+});
+
+test('removing a file mid-upload in pieces deletes every piece on the server and forgets their resume entry', async ({
+  page,
+  sources,
+  traffic,
+  network,
+}) => {
+  const source = sources.random('removed-pieces.bin', 2 * MIN_SIZE);
+  await network.throttleUpload(2 * MiB);
+  await openDashboard(page, app);
+  await addFiles(page, [source]);
+  const pieceIds = (await traffic.waitForCount((e) => isPiece(e) && e.createdId !== null, PIECES, 60_000, 'the pieces')).map(
+    (e) => e.createdId!,
+  );
+  await expect.poll(() => savedPieceUrls(page), { message: 'the resume entry with every piece' }).toHaveLength(1);
+
+  await fileItem(page, path.basename(source)).locator('button.uppy-Dashboard-Item-action--remove').click();
+  await expect(fileItem(page, path.basename(source))).toHaveCount(0);
+
+  for (const id of pieceIds) await expectUploadDeleted(app, traffic, id);
+  expect(await savedPieceUrls(page), 'resume entries left').toEqual([]);
 });
 
 async function expectUploadedInOnePiece(page: Page, traffic: TusTraffic, source: string): Promise<void> {
