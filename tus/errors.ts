@@ -18,6 +18,8 @@ export class UploadError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Whether the request body was read to its end, so the connection can serve another request. */
+    readonly bodyRead = false,
   ) {
     super(message);
     this.name = 'UploadError';
@@ -88,6 +90,9 @@ export const refuse = {
       460,
       'ERR_CHECKSUM_MISMATCH',
       `the ${algorithm} digest of the bytes received does not match Upload-Checksum; nothing was stored`,
+      {},
+      // Verifying needed every byte: the connection can serve the client's retry.
+      true,
     ),
   checksumUnsupportedByStore: () =>
     new UploadError(400, 'ERR_CHECKSUM_UNSUPPORTED', 'this store cannot verify checksums; send the chunk without Upload-Checksum'),

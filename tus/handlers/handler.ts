@@ -36,7 +36,8 @@ export abstract class TusHandler extends EventEmitter {
     try {
       return await this.handle(req, context, headers);
     } catch (error) {
-      if (this.abortsOnError && !context.signal.aborted) {
+      const bodyRead = error instanceof UploadError && error.bodyRead;
+      if (this.abortsOnError && !bodyRead && !context.signal.aborted) {
         // The body was not read (or not to the end): the connection cannot be reused.
         context.abort();
       }

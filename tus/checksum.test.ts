@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { expect, test } from '@playwright/test';
+import { CHECKSUM_ALGORITHMS, DigestingStream, parseUploadChecksum } from './checksum';
+import { UploadError } from './errors';
+
+const hello = Buffer.from('hello world');
+
+function refusal(header: string): UploadError {
+  try {
+    parseUploadChecksum(header);
+  } catch (error) {
+    if (error instanceof UploadError) return error;
+  }
+  throw new Error(`${header} was accepted`);
+}
+
+async function matches(header: string, data: Buffer): Promise<boolean> {
+  const expected = parseUploadChecksum(header);
+  if (!expected) throw new Error('no checksum');
+  const digest = new DigestingStream(expected);
+  await pipeline(Readable.from([data.subarray(0, 3), data.subarray(3)]), digest, async (source) => {
+    for await (const chunk of source) void chunk;
+  });
+  return digest.matches();
+}
+
+test('sha1 is offered first, with md5, sha256, sha512 and crc32', () => {
+  expect(CHECKSUM_ALGORITHMS).toEqual(['sha1', 'md5', 'sha256', 'sha512', 'crc32']);
+});
+
+test('each hash algorithm verifies bytes that arrive in pieces', async () => {
+  for (const algorithm of ['sha1', 'md5', 'sha256', 'sha512'] as const) {
+    const digest = createHash(algorithm).update(hello).digest('base64');
+    expect(await matches(`${algorithm} ${digest}`, hello)).toBe(true);
+    expect(await matches(`${algorithm} ${digest}`, Buffer.from('hello worle'))).toBe(false);
+  }
+});
+
+test('crc32 is the big-endian CRC-32 of zlib', async () => {
+  // CRC-32 of "hello world" is 0x0d4a1185.
+  expect(await matches(`crc32 ${Buffer.from([0x0d, 0x4a, 0x11, 0x85]).toString('base64')}`, hello)).toBe(true);
+  expect(await matches(`crc32 ${Buffer.from([0x85, 0x11, 0x4a, 0x0d]).toString('base64')}`, hello)).toBe(false);
+});
+
+test('no header means no checksum', () => {
+  expect(parseUploadChecksum(null)).toBeNull();
+});
+
+test('an algorithm not offered is 400 with its own code', () => {
+  const error = refusal('md4 AAAAAAAAAAAAAAAAAAAAAA==');
+  expect([error.status, error.code]).toEqual([400, 'ERR_UNSUPPORTED_CHECKSUM_ALGORITHM']);
+});
+
+test('malformed headers are 400 before any byte is read', () => {
+  const sha1 = createHash('sha1').update(hello).digest('base64');
+  for (const header of [
+    'sha1',
+    `sha1:${sha1}`,
+    `sha1  ${sha1}`,
+    'sha1 !!!notbase64!!!',
+    'sha1 AAAA',
+    `SHA1 ${sha1}`.replace('SHA1', 'sha1 x'),
+  ]) {
+    const error = refusal(header);
+    expect([header, error.status]).toEqual([header, 400]);
+  }
+});
