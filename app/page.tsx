@@ -10,11 +10,14 @@ export const dynamic = 'force-dynamic';
 export default async function HomePage() {
   const language = await currentLanguage();
   const t = messages(language);
-  const { chunkSize, parallelFiles, maxSize } = config();
+  const { chunkSize, parallelFiles, maxSize, parallelParts, parallelMinSize } = config();
   return (
     <>
       <p className="tagline">{t.tagline}</p>
-      <DashboardLoader settings={{ endpoint: UPLOAD_ROUTE, chunkSize, parallelFiles, maxSize }} language={language} />
+      <DashboardLoader
+        settings={{ endpoint: UPLOAD_ROUTE, chunkSize, parallelFiles, maxSize, parallelParts, parallelMinSize }}
+        language={language}
+      />
     </>
   );
 }

@@ -1,11 +1,12 @@
 import Uppy, { type Body, type Meta } from '@uppy/core';
 import GoldenRetriever from '@uppy/golden-retriever';
 import Tus, { type TusDetailedError } from '@uppy/tus';
+import { uploadLargeFilesInPieces, type PieceSettings } from './parallel-pieces';
 import { terminateAbandonedUploads } from './terminate-abandoned-uploads';
 import { uppyLocale } from './uppy-locale';
 import type { Language } from '../i18n';
 
-export interface UploaderSettings {
+export interface UploaderSettings extends PieceSettings {
   /** The tus creation URL. Part of every stored fingerprint: changing it loses resumability. */
   endpoint: string;
   chunkSize: number;
@@ -54,7 +55,8 @@ export function createUppy(settings: UploaderSettings, language: Language, keepF
       removeFingerprintOnSuccess: true,
     })
     .use(GoldenRetriever, { serviceWorker: keepFilesInWorker });
-  // Lives as long as the instance: nothing to unsubscribe.
-  terminateAbandonedUploads(uppy);
+  // Live as long as the instance: nothing to unsubscribe.
+  uploadLargeFilesInPieces(uppy, settings);
+  terminateAbandonedUploads(uppy, settings.endpoint);
   return uppy;
 }

@@ -1,4 +1,5 @@
 import { listCompletedUploads } from '@/tus/catalog';
+import { config } from '@/tus/config';
 import { uploadEngine } from '@/tus/server';
 import { UPLOAD_ROUTE } from '@/tus/upload-url';
 import { formatBytes, messages } from '../i18n';
@@ -11,6 +12,8 @@ export default async function UploadsPage() {
   const language = await currentLanguage();
   const t = messages(language);
   const uploads = await listCompletedUploads(uploadEngine().store, UPLOAD_ROUTE);
+  // With UPLOAD_DELETE_FINISHED=deny the server refuses (403) to delete a completed upload: offer no button that would fail.
+  const { deleteFinished } = config();
   const dateFormat = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'medium' });
   return (
     <section>
@@ -41,7 +44,7 @@ export default async function UploadsPage() {
                   <a href={upload.url} download={upload.name}>
                     {t.download}
                   </a>
-                  <DeleteUploadButton url={upload.url} name={upload.name} language={language} />
+                  {deleteFinished && <DeleteUploadButton url={upload.url} name={upload.name} language={language} />}
                 </td>
               </tr>
             ))}

@@ -46,7 +46,10 @@ export async function expectStoredCopy(app: AppServer, uploadId: string, sourceF
 /** A file as Golden Retriever's recovery snapshot (IndexedDB) describes it. */
 export interface RecoverableFile {
   name: string;
+  /** The upload's URL; null for a file sent in parallel pieces (theirs are in tus-js-client's resume entry). */
   uploadUrl: string | null;
+  /** The pieces it is sent in (`file.tus.parallelUploads`), null when not decided yet. */
+  pieces: number | null;
   /** Whether the browser kept the file's bytes (it does only up to 10 MiB). */
   hasBlob: boolean;
 }
@@ -71,11 +74,14 @@ export function recoverableFiles(page: Page): Promise<RecoverableFile[]> {
       const blobIds = new Set((await getAll<{ fileID: string }>('files')).map((blob) => blob.fileID));
       return snapshots.flatMap((record) => {
         const files = (
-          JSON.parse(record.metadata) as { files?: Record<string, { id: string; name?: string; tus?: { uploadUrl?: string } }> }
+          JSON.parse(record.metadata) as {
+            files?: Record<string, { id: string; name?: string; tus?: { uploadUrl?: string; parallelUploads?: number } }>;
+          }
         ).files;
         return Object.values(files ?? {}).map((file) => ({
           name: file.name ?? file.id,
           uploadUrl: file.tus?.uploadUrl ?? null,
+          pieces: file.tus?.parallelUploads ?? null,
           hasBlob: blobIds.has(file.id),
         }));
       });
@@ -112,20 +118,37 @@ export async function expectUploadDeleted(app: AppServer, traffic: TusTraffic, u
 
 /**
  * Waits until Golden Retriever has saved what a reload needs: the file with
- * its tus upload URL, and its bytes when it is small enough to keep. It saves
- * asynchronously (the snapshot at most every 500 ms), so a reload before that
- * would test nothing.
+ * its tus upload URL (for a file in parallel pieces, its number of pieces:
+ * their URLs are in tus-js-client's resume entry, see savedPieceUrls), and its
+ * bytes when it is small enough to keep. It saves asynchronously (the
+ * snapshot at most every 500 ms), so a reload before that would test nothing.
  */
 export async function waitForRecoverySnapshot(page: Page, fileName: string, options: { withBlob: boolean }): Promise<void> {
   await expect
     .poll(
       async () =>
         (await recoverableFiles(page)).some(
-          (file) => file.name === fileName && file.uploadUrl !== null && (file.hasBlob || !options.withBlob),
+          (file) => file.name === fileName && (file.uploadUrl !== null || (file.pieces ?? 1) > 1) && (file.hasBlob || !options.withBlob),
         ),
       { timeout: 30_000, message: `Golden Retriever to save ${fileName}` },
     )
     .toBe(true);
+}
+
+/**
+ * The piece URLs in tus-js-client's resume entries (localStorage), one list
+ * per file sent in parallel pieces. tus-js-client saves a list only once every
+ * piece has its URL; a reload before that starts the pieces again.
+ */
+export function savedPieceUrls(page: Page): Promise<string[][]> {
+  return page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((key) => key.startsWith('tus::'))
+      .flatMap((key) => {
+        const entry = JSON.parse(localStorage.getItem(key) ?? 'null') as { parallelUploadUrls?: string[] } | null;
+        return entry?.parallelUploadUrls ? [entry.parallelUploadUrls] : [];
+      }),
+  );
 }
 
 /** Waits until a removed file is gone from the snapshot too, so a reload will not bring it back. */

@@ -14,6 +14,8 @@ export interface TusExchange {
    */
   pageLoad: number;
   requestOffset: number | null;
+  /** The request's Upload-Concat header: `partial` for a piece, `final;<urls>` for the upload that joins them. */
+  concat: string | null;
   status: number | null;
   responseOffset: number | null;
   /** True when the request never got an answer (aborted, network cut, server gone). */
@@ -50,6 +52,7 @@ export class TusTraffic {
         uploadId: uploadIdOf(url.pathname),
         pageLoad: this.pageLoad,
         requestOffset: numberOrNull(request.headers()['upload-offset']),
+        concat: request.headers()['upload-concat'] ?? null,
         status: null,
         responseOffset: null,
         failed: false,
@@ -92,10 +95,26 @@ export class TusTraffic {
 
   /** Resolves with the first exchange (old or new) that matches, as soon as it does. */
   waitFor(match: (exchange: TusExchange) => boolean, timeoutMs: number, what: string): Promise<TusExchange> {
+    return this.waitUntil(() => this.all().find(match), timeoutMs, what);
+  }
+
+  /** Resolves with the matching exchanges (old or new) as soon as there are `count` of them. */
+  waitForCount(match: (exchange: TusExchange) => boolean, count: number, timeoutMs: number, what: string): Promise<TusExchange[]> {
+    return this.waitUntil(
+      () => {
+        const found = this.all().filter(match);
+        return found.length >= count ? found : undefined;
+      },
+      timeoutMs,
+      what,
+    );
+  }
+
+  private waitUntil<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const found = this.all().find(match);
-        if (!found) return;
+        const found = probe();
+        if (found === undefined) return;
         done();
         resolve(found);
       };
@@ -117,7 +136,7 @@ export class TusTraffic {
     return this.exchanges
       .map(
         (e) =>
-          `#${e.seq} load ${e.pageLoad} ${e.method} ${e.uploadId ?? '(create)'} offset ${e.requestOffset ?? '-'} -> ` +
+          `#${e.seq} load ${e.pageLoad} ${e.method} ${e.uploadId ?? '(create)'}${e.concat ? ` concat ${e.concat}` : ''} offset ${e.requestOffset ?? '-'} -> ` +
           (e.failed ? 'failed' : `${e.status ?? 'pending'} offset ${e.responseOffset ?? '-'}`),
       )
       .join('\n');
