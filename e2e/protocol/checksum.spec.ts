@@ -70,6 +70,7 @@ for (const algorithm of CHECKSUM_ALGORITHMS) {
     const before = await uploadState(app, url);
     const res = await patch(url, 5, 'world', { 'Upload-Checksum': uploadChecksum(algorithm, 'WORLD') });
     expect(res.status).toBe(460);
+    expect(res.text).toMatch(/^ERR_CHECKSUM_MISMATCH: /);
     expect(res.headers['tus-resumable']).toBe('1.0.0');
     expect(await uploadState(app, url)).toEqual(before);
     // Nothing of the refused chunk is left behind: the right one goes in at the same offset.

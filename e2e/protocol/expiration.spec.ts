@@ -108,6 +108,20 @@ test.describe('Upload-Expires and 410 (no sweeper)', () => {
     expect(Math.abs(expectExpiry({ ...headed, sentAt: patched.sentAt }, EXPIRES_AFTER_MS) - expires)).toBeLessThanOrEqual(1000);
   });
 
+  test('E-01 an unfinished partial upload carries Upload-Expires on POST, PATCH and HEAD too', async () => {
+    const post = await timed(() =>
+      rawRequest(app.endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Concat': 'partial', 'Upload-Length': 10 } }),
+    );
+    expect(post.res.status).toBe(201);
+    expectExpiry(post, EXPIRES_AFTER_MS);
+    const url = new URL(post.res.headers.location ?? '', app.endpoint).href;
+    const patched = await timed(() => patch(url, 0, 'hello'));
+    expect(patched.res.status).toBe(204);
+    expectExpiry(patched, EXPIRES_AFTER_MS);
+    const headed = await timed(() => head(url));
+    expectExpiry({ ...headed, sentAt: patched.sentAt }, EXPIRES_AFTER_MS);
+  });
+
   test('E-01 a complete upload carries no Upload-Expires: not on the POST, the completing PATCH or HEAD', async () => {
     const whole = await rawRequest(app.endpoint, {
       method: 'POST',
