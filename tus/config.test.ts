@@ -20,6 +20,10 @@ test('defaults describe the embedded setup', () => {
     deleteFinished: true,
     parallelParts: DEFAULTS.parallelParts,
     parallelMinSize: DEFAULTS.parallelMinSize,
+    idleTimeoutMs: DEFAULTS.idleTimeoutMs,
+    shutdownGraceMs: DEFAULTS.shutdownGraceMs,
+    host: '127.0.0.1',
+    port: 3000,
   });
 });
 
@@ -109,4 +113,12 @@ test('a bad expiry, interval or policy stops start-up naming the variable', () =
   expect(() => readConfig({ UPLOAD_SWEEP_INTERVAL: '-1' }, cwd)).toThrow(/UPLOAD_SWEEP_INTERVAL/);
   expect(() => readConfig({ UPLOAD_DELETE_FINISHED: 'sometimes' }, cwd)).toThrow(/UPLOAD_DELETE_FINISHED must be one of allow, deny/);
   expect(() => readConfig({ UPLOAD_PARALLEL_PARTS: '40' }, cwd)).toThrow(/UPLOAD_PARALLEL_PARTS/);
+});
+
+test('idle timeout, shutdown grace, host and port', () => {
+  const config = readConfig({ UPLOAD_IDLE_TIMEOUT: '2m', SHUTDOWN_GRACE: '5s', HOST: '0.0.0.0', PORT: '8080' }, cwd);
+  expect([config.idleTimeoutMs, config.shutdownGraceMs, config.host, config.port]).toEqual([120_000, 5_000, '0.0.0.0', 8080]);
+  // An idle timeout of "off" would let a silent client hold a connection forever.
+  expect(() => readConfig({ UPLOAD_IDLE_TIMEOUT: 'off' }, cwd)).toThrow(/UPLOAD_IDLE_TIMEOUT/);
+  expect(() => readConfig({ PORT: '70000' }, cwd)).toThrow(/PORT/);
 });

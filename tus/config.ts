@@ -33,6 +33,13 @@ export interface UploadConfig {
   parallelParts: number;
   /** Files smaller than this are uploaded in one piece. */
   parallelMinSize: number;
+  /** A connection that sends nothing for this long is closed (slowloris); there is no cap on a request that keeps moving. */
+  idleTimeoutMs: number;
+  /** On SIGTERM, how long running requests may finish before their connections are cut. */
+  shutdownGraceMs: number;
+  /** Address and port the HTTP server listens on. */
+  host: string;
+  port: number;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +134,12 @@ function readChoice<T extends string>(env: Env, name: string, choices: readonly 
   return choice;
 }
 
+function readRequiredDuration(env: Env, name: string, fallback: number): number {
+  const ms = readDuration(env, name, fallback);
+  if (ms === null) throw new ConfigError(name, `must be a duration such as 30s or 2m; it cannot be off (got "${env[name]}")`);
+  return ms;
+}
+
 function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return fallback;
@@ -185,6 +198,10 @@ export const DEFAULTS = {
   sweepIntervalMs: 15 * 60_000,
   parallelParts: 4,
   parallelMinSize: 64 * 2 ** 20,
+  idleTimeoutMs: 60_000,
+  shutdownGraceMs: 10_000,
+  host: '127.0.0.1',
+  port: 3000,
 } as const;
 
 export function readConfig(env: Env = process.env, cwd: string = process.cwd()): UploadConfig {
@@ -205,6 +222,10 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     deleteFinished: readChoice(env, 'UPLOAD_DELETE_FINISHED', ['allow', 'deny'], 'allow') === 'allow',
     parallelParts: readInteger(env, 'UPLOAD_PARALLEL_PARTS', DEFAULTS.parallelParts, 1, 16),
     parallelMinSize: readBytes(env, 'UPLOAD_PARALLEL_MIN_SIZE', DEFAULTS.parallelMinSize, 1),
+    idleTimeoutMs: readRequiredDuration(env, 'UPLOAD_IDLE_TIMEOUT', DEFAULTS.idleTimeoutMs),
+    shutdownGraceMs: readRequiredDuration(env, 'SHUTDOWN_GRACE', DEFAULTS.shutdownGraceMs),
+    host: env.HOST?.trim() || DEFAULTS.host,
+    port: readInteger(env, 'PORT', DEFAULTS.port, 1, 65535),
   };
 }
 

@@ -25,9 +25,10 @@ const UPPY_ID = 'uploads';
 const RETRY_DELAYS_MS = [0, 1000, 3000, 5000, 10000, 15000, 20000, 30000, 30000];
 
 /**
- * Next.js' server closes any request still open after 300 s with a 408; the
- * bytes it received are kept, so a 408 is worth retrying from the server's
- * offset. tus-js-client treats every 4xx but 409 and 423 as fatal.
+ * A proxy in front of the app may close a long request with a 408 (our own
+ * server has no request cap); the bytes that reached the server are kept, so
+ * a 408 is worth retrying from the server's offset. tus-js-client treats every
+ * 4xx but 409 and 423 as fatal.
  */
 function shouldRetry(error: TusDetailedError, _attempt: number, _options: unknown, next: (e: TusDetailedError) => boolean): boolean {
   return error.originalResponse?.getStatus() === 408 || next(error);

@@ -7,10 +7,10 @@ import { expect, test } from './support/fixtures';
 const app = serverForThisFile({ env: { UPLOAD_CHUNK_SIZE: '1MiB' } });
 
 /**
- * Next.js answers 408 to a request still open after 300 s, keeping the bytes
- * it received. Waiting 5 minutes is no test, so one PATCH is answered 408 in
- * the browser instead (the server never sees it): the dashboard must retry
- * from the server's offset, where tus-js-client on its own gives up on a 4xx.
+ * A proxy with a request limit answers 408 to a long PATCH; the bytes that got
+ * through are kept by the server. Here one PATCH is answered 408 in the browser
+ * (the server never sees it): the dashboard must retry from the server's
+ * offset, where tus-js-client on its own gives up on a 4xx.
  */
 test('a PATCH answered 408 is retried from the server offset and the upload completes', async ({ page, sources, traffic }) => {
   const source = sources.random('timeout.bin', 3 * MiB + 1);

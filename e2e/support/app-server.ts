@@ -7,11 +7,17 @@ import { EventLogReader } from './event-log';
 import { freePort } from './free-port';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-const NEXT_BIN = require.resolve('next/dist/bin/next', { paths: [PROJECT_ROOT] });
+/** The production entry `npm start` runs: Next.js behind the app's own HTTP server. */
+const SERVE_ARGS = ['--import', 'tsx', 'serve.ts'];
 /** The line tus/startup.ts prints once the engine is composed, after Next.js listens. */
 const READY_LINE = '[upload] ready:';
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
+
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
 export interface AppServerOptions {
   /** Extra environment for the server (UPLOAD_MAX_SIZE, CORS_ALLOWED_ORIGINS, …). */
@@ -19,7 +25,7 @@ export interface AppServerOptions {
 }
 
 /**
- * The production build (`next build` output) served by `next start` on a free
+ * The production build (`next build` output) served as `npm start` serves it on a free
  * loopback port, with its own upload folder and event log. It runs in its own
  * process group so a test can SIGKILL it like a crash and start it again on
  * the same port, folder and log.
@@ -65,7 +71,7 @@ export class AppServer {
   async launch(): Promise<void> {
     if (this.child) throw new Error('server already running');
     this.output = '';
-    const child = spawn(process.execPath, [NEXT_BIN, 'start', '--port', String(this.port), '--hostname', '127.0.0.1'], {
+    const child = spawn(process.execPath, SERVE_ARGS, {
       cwd: PROJECT_ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,6 +79,8 @@ export class AppServer {
         ...process.env,
         NODE_ENV: 'production',
         NEXT_TELEMETRY_DISABLED: '1',
+        HOST: '127.0.0.1',
+        PORT: String(this.port),
         UPLOAD_DIR: this.uploadDir,
         UPLOAD_EVENT_LOG: this.eventLogFile,
         ...this.env,
@@ -106,9 +114,9 @@ export class AppServer {
     await this.signal('SIGKILL');
   }
 
-  /** A normal shutdown. */
-  async stop(): Promise<void> {
-    await this.signal('SIGTERM');
+  /** A normal shutdown; says how the process ended (code 0 when it shut down by itself). */
+  async stop(): Promise<ProcessExit> {
+    return this.signal('SIGTERM');
   }
 
   /** Stops the server and deletes its folder. */
@@ -122,23 +130,24 @@ export class AppServer {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  private async signal(signal: NodeJS.Signals): Promise<void> {
+  private async signal(signal: NodeJS.Signals): Promise<ProcessExit> {
     const child = this.child;
-    if (!child?.pid) return;
+    if (!child?.pid) return { code: null, signal: null };
     this.child = null;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+    const exited = new Promise<ProcessExit>((resolve) => child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal })));
     const pid = child.pid;
     try {
       process.kill(-pid, signal);
     } catch {
-      return;
+      return { code: null, signal: null };
     }
-    // next start waits for open connections on SIGTERM; a test that left one
-    // open must not hang the run, so a slow stop becomes a kill.
+    // The server gives running requests SHUTDOWN_GRACE on SIGTERM; a test that
+    // left a connection open must not hang the run, so a slow stop becomes a kill.
     const escalation = signal === 'SIGKILL' ? undefined : setTimeout(() => killGroup(pid), STOP_GRACE_MS);
-    await exited;
+    const exit = await exited;
     clearTimeout(escalation);
+    return exit;
   }
 }
 

@@ -1,0 +1,59 @@
+import http from 'node:http';
+import { ConfigError, readConfig, type UploadConfig } from './tus/config';
+
+/**
+ * The production HTTP server: Next.js (the app and the upload endpoint)
+ * behind a Node http.Server this app configures itself. `next start` keeps
+ * Node's 300 s cap on every request and no idle timeout; an upload server
+ * needs the opposite: no cap on a PATCH that keeps moving, and a connection
+ * that sends nothing closed after UPLOAD_IDLE_TIMEOUT (slowloris). It also
+ * shuts down gracefully: on SIGTERM it stops accepting, lets running requests
+ * store what they received for SHUTDOWN_GRACE, then cuts what is left.
+ */
+async function main(): Promise<void> {
+  let settings: UploadConfig;
+  try {
+    settings = readConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`[upload] cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  // Next.js reads NODE_ENV when it loads: set before the import.
+  Object.assign(process.env, { NODE_ENV: 'production' });
+  const { default: next } = await import('next');
+  const app = next({ dev: false, dir: __dirname, hostname: settings.host, port: settings.port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+
+  // requestTimeout 0: no cap on the total duration of a request (a large PATCH may take hours).
+  const server = http.createServer({ requestTimeout: 0 }, (req, res) => void handle(req, res));
+  // The socket idle timeout: a connection silent this long is destroyed; every byte re-arms it.
+  server.timeout = settings.idleTimeoutMs;
+  server.listen(settings.port, settings.host, () => {
+    console.log(`[server] listening on http://${settings.host}:${settings.port} (idle timeout ${settings.idleTimeoutMs / 1000} s)`);
+  });
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[server] ${signal}: no new connections; running requests have ${settings.shutdownGraceMs / 1000} s`);
+    server.close(() => {
+      console.log('[server] stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    // A PATCH still running then is cut: what it stored stays, and its client resumes from there.
+    setTimeout(() => server.closeAllConnections(), settings.shutdownGraceMs).unref();
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error('[server] failed to start:', error);
+  process.exit(1);
+});
