@@ -44,10 +44,13 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  await app?.dispose();
-  if (mountPoint === null) return;
-  if (mounted) execFileSync('umount', [mountPoint], { stdio: 'pipe' });
-  fs.rmdirSync(mountPoint);
+  try {
+    await app?.dispose();
+  } finally {
+    // Unmounted whatever happened above, so a failing run leaves no mount behind.
+    if (mounted) execFileSync('umount', ['--lazy', mountPoint!], { stdio: 'pipe' });
+    if (mountPoint !== null) fs.rmdirSync(mountPoint);
+  }
 });
 
 function freeBytes(): number {

@@ -66,6 +66,14 @@ test('hostile names picked in the dashboard upload, show as text, and list as te
   const cells = await page.locator('td.name').allTextContents();
   for (const name of names) expect(cells).toContain(name);
   expect(await injected(page)).toEqual([]);
+
+  // Their downloads are attachments with nosniff and a header of printable ASCII.
+  for (const id of finished) {
+    const res = await rawRequest(`${app.endpoint}/${id}`, { method: 'GET' });
+    expect(res.status, id).toBe(200);
+    expect(res.headers['x-content-type-options'], id).toBe('nosniff');
+    expect(res.headers['content-disposition'], id).toMatch(/^attachment; filename="[\x20-\x7e]*"; filename\*=UTF-8''[\x21-\x7e]+$/);
+  }
   expect(dialogs).toEqual([]);
 });
 
@@ -123,8 +131,11 @@ test('opening an uploaded HTML or SVG file in the browser downloads it: it never
   expect(dialogs).toEqual([]);
 });
 
-test('the RTL override never reaches the download name in Chromium', async ({ page }) => {
-  await uploadWhole(app.endpoint, Buffer.from('not an exe'), { filename: RTL, filetype: 'text/plain' });
+test('the RTL override never reaches the download name, from the server or in Chromium', async ({ page }) => {
+  const url = await uploadWhole(app.endpoint, Buffer.from('not an exe'), { filename: RTL, filetype: 'text/plain' });
+  // The server's own guarantee (Chromium also drops bidi marks, but other browsers need not).
+  const disposition = (await rawRequest(url, { method: 'GET' })).headers['content-disposition']!;
+  expect(decodeURIComponent(/filename\*=UTF-8''(.+)$/.exec(disposition)![1])).toBe('invoice_txt.exe');
   await page.goto(`${app.baseUrl}/uploads`);
   const row = page.locator('tr', { has: page.locator('td.name', { hasText: RTL }) }).first();
   const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('link', { name: 'Download' }).click()]);
