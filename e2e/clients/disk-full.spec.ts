@@ -99,7 +99,12 @@ test('a PATCH that fills the disk gets a retriable 507 ERR_STORAGE_FULL; the upl
   expect(afterFailure.headers['upload-offset']).toBe(String(stored.length));
   expect(stored.equals(source.subarray(0, stored.length))).toBe(true);
 
-  // 3. While the disk is full, a new upload is refused just as clearly, and the pages keep answering.
+  // 3. While the disk is full, a new upload (created empty, or with its first bytes) is refused just as
+  //    clearly and leaves nothing behind; the pages keep answering.
+  const before = fs.readdirSync(uploadDir).sort();
+  const refusedEmpty = await rawRequest(server.endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Length': 4096 } });
+  expect(refusedEmpty.status, refusedEmpty.text).toBe(507);
+  expect(refusedEmpty.text).toMatch(/^ERR_STORAGE_FULL: /);
   const refused = await rawRequest(server.endpoint, {
     method: 'POST',
     headers: { ...TUS, 'Upload-Length': 4096, 'Content-Type': 'application/offset+octet-stream' },
@@ -107,6 +112,7 @@ test('a PATCH that fills the disk gets a retriable 507 ERR_STORAGE_FULL; the upl
   });
   expect(refused.status, refused.text).toBe(507);
   expect(refused.text).toMatch(/^ERR_STORAGE_FULL: /);
+  expect(fs.readdirSync(uploadDir).sort()).toEqual(before);
   for (const page of ['/', '/uploads', '/api/uploads']) {
     const res = await rawRequest(`${server.baseUrl}${page}`, { method: 'GET' });
     expect(res.status, page).toBe(200);
