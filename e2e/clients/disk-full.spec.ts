@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -113,6 +113,16 @@ test('a PATCH that fills the disk gets a retriable 507 ERR_STORAGE_FULL; the upl
   expect(refused.status, refused.text).toBe(507);
   expect(refused.text).toMatch(/^ERR_STORAGE_FULL: /);
   expect(fs.readdirSync(uploadDir).sort()).toEqual(before);
+  // A checksummed chunk is staged before it is appended: staging on a full disk changes nothing either.
+  const next = source.subarray(stored.length, stored.length + MiB);
+  const checksummed = await patch(url, stored.length, next, {
+    'Upload-Checksum': `sha1 ${createHash('sha1').update(next).digest('base64')}`,
+  });
+  expect(checksummed.status, checksummed.text).toBe(507);
+  expect(checksummed.text).toMatch(/^ERR_STORAGE_FULL: /);
+  expect(fs.readdirSync(uploadDir).sort()).toEqual(before);
+  expect(onDisk(url).equals(stored)).toBe(true);
+  expect((await head(url)).headers['upload-offset']).toBe(String(stored.length));
   for (const page of ['/', '/uploads', '/api/uploads']) {
     const res = await rawRequest(`${server.baseUrl}${page}`, { method: 'GET' });
     expect(res.status, page).toBe(200);
@@ -144,11 +154,12 @@ test('a PATCH that fills the disk gets a retriable 507 ERR_STORAGE_FULL; the upl
   await uploadToEnd(upload);
   expect(seen).toEqual([507]);
   const patches = requestsOf(server, { method: 'PATCH', id: uploadIdOf(url) });
-  // The first PATCH, the client's refused one, and the one that completed: none started from 0 but the first.
-  expect(patches.map((event) => event.status)).toEqual([507, 507, 204]);
-  expect(patches[1].requestOffset).toBe(stored.length);
-  expect(patches[2].requestOffset).toBeGreaterThanOrEqual(stored.length);
-  expect(patches[2].responseOffset).toBe(UPLOAD_SIZE);
+  // Ours (plain, then checksummed), the client's refused one, and the one that completed: none from 0 but the first.
+  expect(patches.map((event) => event.status)).toEqual([507, 507, 507, 204]);
+  const [, , refusedByClient, completing] = patches;
+  expect(refusedByClient.requestOffset).toBe(stored.length);
+  expect(completing.requestOffset).toBeGreaterThanOrEqual(stored.length);
+  expect(completing.responseOffset).toBe(UPLOAD_SIZE);
 
   const download = await rawRequest(url, { method: 'GET' });
   expect(download.status).toBe(200);
