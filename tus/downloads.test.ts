@@ -34,3 +34,24 @@ test('file names survive in Content-Disposition, quotes and all', () => {
     `attachment; filename="__ _final_.txt"; filename*=UTF-8''%E6%8A%A5%E5%91%8A%20%22final%22.txt`,
   );
 });
+
+test('hostile file names: the header stays one line of printable ASCII and names no path or bidi trick', () => {
+  const hostile = [
+    'a\r\nSet-Cookie: x=1\r\n\r\n.txt',
+    '../../etc/passwd',
+    '..\\..\\windows\\system.ini',
+    'invoice\u202Etxt.exe',
+    'x"; filename="evil.html',
+    '<img src=x onerror=alert(1)>.txt',
+    `${'名'.repeat(300)}.txt`,
+  ];
+  for (const name of hostile) {
+    const header = attachmentDisposition(name);
+    expect(header, name).toMatch(/^attachment; filename="[\x20-\x21\x23-\x7e]*"; filename\*=UTF-8''[A-Za-z0-9%!._~-]+$/);
+    const exact = decodeURIComponent(/filename\*=UTF-8''(.+)$/.exec(header)![1]);
+    expect(exact, name).not.toMatch(/[\r\n/\\\u202e]/);
+  }
+  expect(attachmentDisposition('../../etc/passwd')).toBe(`attachment; filename=".._.._etc_passwd"; filename*=UTF-8''.._.._etc_passwd`);
+  expect(attachmentDisposition('invoice\u202Etxt.exe')).toBe(`attachment; filename="invoice_txt.exe"; filename*=UTF-8''invoice_txt.exe`);
+  expect(attachmentDisposition('a\r\nb')).toBe(`attachment; filename="a__b"; filename*=UTF-8''a__b`);
+});

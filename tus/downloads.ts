@@ -36,9 +36,22 @@ export function safeContentType(declared: string | null | undefined): string {
   return essence && SAFE_CONTENT_TYPES.has(essence) ? essence : 'application/octet-stream';
 }
 
-/** `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266). */
-export function attachmentDisposition(name: string): string {
-  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+/**
+ * Characters a download name never carries: controls (CR/LF could split a
+ * header), path separators (`../../etc/passwd`), and the bidirectional
+ * formatting marks that make `txt.exe` look like `exe.txt` (U+202E and kin).
+ */
+const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f-\u009f/\\\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `attachment` with an ASCII fallback name and the UTF-8 name (RFC 6266,
+ * RFC 5987 encoding): the header is plain printable ASCII whatever the
+ * metadata holds, and the name is the uploaded one with unsafe characters
+ * (UNSAFE_IN_NAME) replaced by `_`.
+ */
+export function attachmentDisposition(uploaded: string): string {
+  const name = uploaded.replace(UNSAFE_IN_NAME, '_');
+  const fallback = name.replace(/[^\x20-\x7e]|["%]/g, '_');
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

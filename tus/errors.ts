@@ -120,4 +120,18 @@ export const refuse = {
   terminationUnsupported: () => new UploadError(501, 'ERR_TERMINATION_UNSUPPORTED', 'this store cannot delete uploads'),
   terminationForbidden: () => new UploadError(403, 'ERR_TERMINATION_FORBIDDEN', 'completed uploads cannot be deleted on this server'),
   bodyOnCreationUnsupported: () => new UploadError(403, 'ERR_MODIFY_FINAL', 'a final upload cannot carry bytes'),
+  storageFull: (bodyRead = false) =>
+    new UploadError(
+      507,
+      'ERR_STORAGE_FULL',
+      'the server has no storage space left; the bytes stored so far are kept: retry later and resume from the Upload-Offset of a HEAD',
+      {},
+      bodyRead,
+    ),
 } as const;
+
+/** Whether a failure is the disk (or the user's quota) being full: the request may succeed once space is freed. */
+export function isStorageFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}

@@ -2,6 +2,7 @@ import { PassThrough, Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ERRORS, StreamLimiter, type CancellationContext, type Upload } from '@tus/server';
+import { isStorageFull, refuse } from '../errors';
 
 export interface BodyReception<T> {
   body: ReadableStream<Uint8Array> | null;
@@ -67,9 +68,29 @@ export async function receiveBody<T>({ body, limit, context, onBytes, through, s
   } catch (error) {
     source.unpipe(proxy);
     const aborted = (sourceError !== undefined && error === sourceError) || (error instanceof Error && error.name === 'AbortError');
-    throw aborted ? ERRORS.ABORTED : error;
+    if (aborted) throw ERRORS.ABORTED;
+    // Disk full: read the rest of the body (no more than it may hold) so the client gets the 507
+    // instead of a connection reset in the middle of its send, and retries knowing why.
+    if (isStorageFull(error)) throw refuse.storageFull(await drain(source, limit));
+    throw error;
   } finally {
     context.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Reads and discards what is left of a body; true when it ended within `limit` bytes. */
+async function drain(source: Readable, limit: number): Promise<boolean> {
+  if (source.readableEnded) return true;
+  if (source.destroyed) return false;
+  let read = 0;
+  try {
+    for await (const chunk of source) {
+      read += (chunk as Buffer).length;
+      if (read > limit) return false;
+    }
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { DataStore, ERRORS, EVENTS, type CancellationContext, type Lock, type Locker, type ServerOptions, type Upload } from '@tus/server';
 import { canKeepState, canStage, type StagedChunk, type UploadState } from '../capabilities';
 import { DigestingStream, parseUploadChecksum, type ExpectedChecksum } from '../checksum';
-import { UploadError, refuse } from '../errors';
+import { UploadError, isStorageFull, refuse } from '../errors';
 import type { ExpirationPolicy } from '../expiration';
 import type { Extensions } from '../extensions';
 import type { FinalAssembler } from '../final-assembly';
@@ -35,7 +35,9 @@ export abstract class TusHandler extends EventEmitter {
   async send(req: Request, context: CancellationContext, headers: Headers = new Headers()): Promise<Response> {
     try {
       return await this.handle(req, context, headers);
-    } catch (error) {
+    } catch (thrown) {
+      // A full disk is not the server's bug but a state that passes: a clear, retriable 507 instead of an opaque 500.
+      const error = isStorageFull(thrown) ? refuse.storageFull() : thrown;
       const bodyRead = error instanceof UploadError && error.bodyRead;
       if (this.abortsOnError && !bodyRead && !context.signal.aborted) {
         // The body was not read (or not to the end): the connection cannot be reused.

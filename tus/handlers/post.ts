@@ -1,7 +1,7 @@
 import { ERRORS, EVENTS, Metadata, Uid, Upload, type CancellationContext } from '@tus/server';
 import { canConcatenate, isComplete, type UploadState } from '../capabilities';
 import { parseUploadConcat, partIdsOf, type ConcatRequest, type ConcatRole } from '../concatenation';
-import { refuse, UploadError } from '../errors';
+import { isStorageFull, refuse, UploadError } from '../errors';
 import { formatExpiry } from '../expiration';
 import { carriesBytes } from '../preconditions';
 import { bodyLimit } from './body';
@@ -62,9 +62,14 @@ export class PostHandler extends TusHandler {
         receivedBody = true;
       }
     } catch (error) {
-      // Refused (460, 413): the client gets no Location and could never resume this upload.
+      // Refused (460, 413, 507 disk full): the client gets no Location and could never resume this upload.
       // Cut short, it keeps the bytes it received; expiration collects it if nobody comes back.
-      if (error instanceof UploadError || error === ERRORS.ERR_SIZE_EXCEEDED || error === ERRORS.ERR_MAX_SIZE_EXCEEDED) {
+      if (
+        error instanceof UploadError ||
+        isStorageFull(error) ||
+        error === ERRORS.ERR_SIZE_EXCEEDED ||
+        error === ERRORS.ERR_MAX_SIZE_EXCEEDED
+      ) {
         await store.remove(id).catch(() => undefined);
       }
       throw error;
