@@ -7,6 +7,7 @@ import { AppServer } from '../support/app-server';
 import { uploadIdOf } from '../support/clients';
 import { sha256 } from '../support/files';
 import { rawRequest, uploadWhole } from '../support/http';
+import { prng } from '../support/prng';
 
 // Clients that vanish in the middle of a download (a closed tab, a dropped
 // connection) must cost the server nothing: it keeps running, closes the
@@ -28,18 +29,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await app?.dispose();
 });
-
-/** A small seeded generator, so a failing sequence of cuts can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /**
  * Starts a download and destroys the connection once `cutAfter` body bytes

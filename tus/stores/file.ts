@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, isPathInsideDirectory, type KvStore, Upload } from '@tus/server';
@@ -18,16 +18,31 @@ import type {
   UploadState,
 } from '../capabilities';
 import type { ConcatRole } from '../concatenation';
-import { InfoFiles, isNotFound, type UploadInfo } from './info-files';
+import { isUploadId } from '../upload-url';
+import { INFO_TEMP_FILE, InfoFiles, isNotFound, syncDirectory, type UploadInfo } from './info-files';
 
 /** Reads of a download are issued in blocks of this size. */
 const READ_BLOCK = 256 * 1024;
+
+/** Bytes a write may queue before the request body is paused. */
+const WRITE_QUEUE = 1024 * 1024;
 
 /** Marks a final upload whose parts are not all assembled yet: `<id>.pending`. */
 const PENDING_SUFFIX = '.pending';
 
 /** Work files start with a dot so no listing mistakes them for uploads. */
 const STAGED_CHUNK = /^\.[A-Za-z0-9_-]+\.[0-9a-f]+\.(chunk|assembling)$/;
+
+const INFO_SUFFIX = '.json';
+
+export interface LocalFileStoreOptions {
+  /**
+   * Flush to the disk before answering (default true): every write's bytes
+   * (fdatasync), info files and the folder (fsync). Off only to measure what
+   * durability costs (scripts/fsync-cost.ts).
+   */
+  sync?: boolean;
+}
 
 /**
  * The embedded default: uploads on local disk, one data file and one
@@ -38,16 +53,18 @@ const STAGED_CHUNK = /^\.[A-Za-z0-9_-]+\.[0-9a-f]+\.(chunk|assembling)$/;
  */
 export class LocalFileStore extends FileStore implements UploadLister, RangeReader, StateKeeper, ChunkStager, Concatenater {
   private readonly infoFiles: InfoFiles;
+  private readonly sync: boolean;
 
-  constructor(directory: string) {
+  constructor(directory: string, { sync = true }: LocalFileStoreOptions = {}) {
     // The parent creates the folder asynchronously and throws from a callback on
     // failure; creating it here first turns a bad folder into a start-up error.
     fs.mkdirSync(directory, { recursive: true });
-    const infoFiles = new InfoFiles(directory);
+    const infoFiles = new InfoFiles(directory, sync);
     // The parent reads only the plain fields back (its own config store returns
     // parsed JSON too, never Upload instances), so the wider record fits.
     super({ directory, configstore: infoFiles as unknown as KvStore<Upload> });
     this.infoFiles = infoFiles;
+    this.sync = sync;
     // The parent's `expiration` is not used: its clock never slides and its
     // sweeper deletes completed uploads. Expiration is the server's policy
     // (expiration.ts, sweeper.ts) on top of readState() and touch().
@@ -57,16 +74,68 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   /**
    * Brings the folder back to a consistent state after the process stopped:
    * chunks staged for verification and half-assembled finals are dropped (the
-   * upload never saw them), and finals whose parts are complete are assembled.
-   * Only for the serving process at start-up, when no request is in flight.
+   * upload never saw them), uploads whose info and data disagree are removed
+   * (never served as complete when they are not), and finals whose parts are
+   * complete are assembled. Only for the serving process at start-up, when no
+   * request is in flight. Every repair prints one line.
    */
   async recoverAfterRestart(): Promise<void> {
-    for (const name of await fsp.readdir(this.directory)) {
-      if (STAGED_CHUNK.test(name)) await fsp.rm(path.join(this.directory, name), { force: true });
+    const names = new Set(await fsp.readdir(this.directory));
+    const repair = async (what: string, ...files: string[]) => {
+      for (const file of files) await fsp.rm(path.join(this.directory, file), { force: true });
+      console.warn(`[upload] recovery: ${what}`);
+    };
+    for (const name of names) {
+      if (STAGED_CHUNK.test(name) || INFO_TEMP_FILE.test(name)) await repair(`removed the unfinished work file ${name}`, name);
     }
+    for (const name of names) {
+      if (name.endsWith(INFO_SUFFIX)) {
+        const id = name.slice(0, -INFO_SUFFIX.length);
+        if (!isUploadId(id)) continue;
+        const info = await this.infoFiles.get(id);
+        const stats = await this.statData(id);
+        const marker = `${id}${PENDING_SUFFIX}`;
+        if (!info) await repair(`removed upload ${id}: its info file is unreadable`, name, id, marker);
+        else if (!stats?.isFile()) await repair(`removed upload ${id}: its data file is missing`, name, marker);
+        else if (info.size !== undefined && stats.size > info.size) {
+          // Bytes beyond the declared length: which of them belong to the upload cannot be known.
+          await repair(`removed upload ${id}: it holds ${stats.size} bytes, more than its length ${info.size}`, name, id, marker);
+        }
+      } else if (name.endsWith(PENDING_SUFFIX)) {
+        const id = name.slice(0, -PENDING_SUFFIX.length);
+        if (isUploadId(id) && !names.has(`${id}${INFO_SUFFIX}`))
+          await repair(`removed the marker ${name} of an upload never created`, name);
+      } else if (isUploadId(name) && !names.has(`${name}${INFO_SUFFIX}`)) {
+        await repair(`removed data file ${name}: it has no info file (its creation never completed)`, name);
+      }
+    }
+    await syncDirectory(this.directory);
     for (const final of await this.pendingFinals()) {
       const parts = await Promise.all(final.parts.map((id) => this.describeUpload(id)));
       if (parts.every((part) => part !== null && part.size === part.offset)) await this.assembleFinal(final.id, final.parts);
+    }
+  }
+
+  /**
+   * Appends a request's bytes at `offset`, streamed, and flushes them
+   * (fdatasync) before it resolves: the offset a 204 or 201 announces is on
+   * the disk, and so are all the bytes of an upload acknowledged as complete.
+   * Bytes received before a failure stay in the file (a resumable upload keeps
+   * what it got); the next HEAD reports them.
+   */
+  override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    const handle = await fsp.open(this.dataPath(id), 'r+');
+    try {
+      const sink = new FileAppender(handle, offset);
+      try {
+        await pipeline(readable, sink);
+      } catch {
+        throw ERRORS.FILE_WRITE_ERROR;
+      }
+      if (this.sync) await handle.datasync();
+      return sink.position;
+    } finally {
+      await handle.close();
     }
   }
 
@@ -139,8 +208,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
           const { size } = await fsp.stat(dataFile);
           // The caller holds the upload's lock, so this only fails if the folder was changed behind our back.
           if (size !== offset) throw new Error(`upload ${id} holds ${size} bytes, expected ${offset}`);
-          await pipeline(fs.createReadStream(staged), fs.createWriteStream(dataFile, { flags: 'r+', start: offset }));
-          return offset + length;
+          return await this.write(fs.createReadStream(staged), id, offset);
         } finally {
           await discard();
         }
@@ -183,8 +251,10 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
       }
       out.end();
       await finished(out);
+      if (this.sync) await syncFile(temp);
       // The final shows all of its bytes at once or none: a reader never sees it half-assembled.
       await fsp.rename(temp, this.dataPath(finalId));
+      if (this.sync) await syncDirectory(this.directory);
     } catch (error) {
       out.destroy();
       await fsp.rm(temp, { force: true });
@@ -272,5 +342,48 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     const file = path.join(this.directory, name);
     if (!isPathInsideDirectory(this.directory, file)) throw ERRORS.FILE_NOT_FOUND;
     return file;
+  }
+}
+
+/**
+ * Writes a stream into an open file from a position, batching what queued up
+ * into one writev. Unlike a FileHandle's own write stream, it leaves the
+ * handle usable (for datasync) and closable once the stream has finished.
+ */
+class FileAppender extends Writable {
+  constructor(
+    private readonly handle: fsp.FileHandle,
+    public position: number,
+  ) {
+    super({ highWaterMark: WRITE_QUEUE });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.append([chunk]).then(() => callback(), callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.append(chunks.map(({ chunk }) => chunk)).then(() => callback(), callback);
+  }
+
+  private async append(buffers: Buffer[]): Promise<void> {
+    let pending = buffers;
+    for (;;) {
+      const total = pending.reduce((sum, buffer) => sum + buffer.length, 0);
+      const { bytesWritten } = await this.handle.writev(pending, this.position);
+      this.position += bytesWritten;
+      if (bytesWritten >= total) return;
+      // A short write (rare on a regular file): the rest goes again.
+      pending = [Buffer.concat(pending).subarray(bytesWritten)];
+    }
+  }
+}
+
+async function syncFile(file: string): Promise<void> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -21,7 +21,11 @@ export type UploadInfo = Pick<Upload, 'id' | 'size' | 'offset' | 'metadata' | 'c
  * the old one: a reader sees the old info or the new, never half of either.
  */
 export class InfoFiles implements KvStore<UploadInfo> {
-  constructor(readonly directory: string) {}
+  /** `sync`: flush each info file and the folder before a write resolves (see syncDirectory). */
+  constructor(
+    readonly directory: string,
+    private readonly sync = true,
+  ) {}
 
   async get(id: string): Promise<UploadInfo | undefined> {
     let text: string;
@@ -43,8 +47,16 @@ export class InfoFiles implements KvStore<UploadInfo> {
     // A dot prefix keeps half-written temp files out of list().
     const temp = path.join(this.directory, `.${id}${INFO_SUFFIX}.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      await fs.writeFile(temp, JSON.stringify(value));
+      const handle = await fs.open(temp, 'wx');
+      try {
+        await handle.writeFile(JSON.stringify(value));
+        // The content reaches the disk before the name does: a crash never renames an empty file into place.
+        if (this.sync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await fs.rename(temp, target);
+      if (this.sync) await syncDirectory(this.directory);
     } catch (error) {
       await fs.rm(temp, { force: true });
       throw error;
@@ -65,6 +77,22 @@ export class InfoFiles implements KvStore<UploadInfo> {
     const file = path.join(this.directory, `${id}${INFO_SUFFIX}`);
     if (!isPathInsideDirectory(this.directory, file)) throw ERRORS.FILE_NOT_FOUND;
     return file;
+  }
+}
+
+/** The info files' own temp files: `.<id>.json.<hex>.tmp`. */
+export const INFO_TEMP_FILE = /^\.[A-Za-z0-9_-]+\.json\.[0-9a-f]+\.tmp$/;
+
+/**
+ * Flushes a folder's entries (new names, renames, removals) to the disk: a
+ * file's own fsync does not make its name durable.
+ */
+export async function syncDirectory(directory: string): Promise<void> {
+  const handle = await fs.open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { expect, test } from '@playwright/test';
+import { Upload } from '@tus/server';
+import { LocalFileStore } from './file';
+
+// What the store flushes before it answers, and how start-up repairs a
+// folder whose info and data files disagree after a crash.
+
+type FileHandle = fsp.FileHandle;
+
+let dir: string;
+test.beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-store-'));
+});
+test.afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const id = (n: number) => n.toString(16).padStart(32, '0');
+
+/** Records every fsync and fdatasync of any FileHandle while `run` runs. */
+async function recordingSyncs(run: () => Promise<void>): Promise<Array<'sync' | 'datasync'>> {
+  const probe = await fsp.open(__filename, 'r');
+  const proto = Object.getPrototypeOf(probe) as FileHandle;
+  await probe.close();
+  const calls: Array<'sync' | 'datasync'> = [];
+  const { sync, datasync } = proto;
+  proto.sync = function (this: FileHandle) {
+    calls.push('sync');
+    return sync.call(this);
+  };
+  proto.datasync = function (this: FileHandle) {
+    calls.push('datasync');
+    return datasync.call(this);
+  };
+  try {
+    await run();
+  } finally {
+    proto.sync = sync;
+    proto.datasync = datasync;
+  }
+  return calls;
+}
+
+test('creation flushes the info file and the folder; every write flushes its bytes before it resolves', async () => {
+  const store = new LocalFileStore(dir);
+  const upload = new Upload({ id: id(1), size: 10, offset: 0 });
+  // Info file content, then the folder holding both new names.
+  expect(await recordingSyncs(() => store.create(upload).then(() => undefined))).toEqual(['sync', 'sync']);
+  let offset = 0;
+  expect(
+    await recordingSyncs(async () => {
+      offset = await store.write(Readable.from([Buffer.from('hello')]), upload.id, 0);
+    }),
+  ).toEqual(['datasync']);
+  expect(offset).toBe(5);
+  expect(await recordingSyncs(() => store.write(Readable.from([Buffer.from('world')]), upload.id, 5).then(() => undefined))).toEqual([
+    'datasync',
+  ]);
+  expect(fs.readFileSync(path.join(dir, upload.id), 'utf8')).toBe('helloworld');
+});
+
+test('with sync off (only to measure its cost) nothing is flushed', async () => {
+  const store = new LocalFileStore(dir, { sync: false });
+  const upload = new Upload({ id: id(1), size: 3, offset: 0 });
+  const calls = await recordingSyncs(async () => {
+    await store.create(upload);
+    await store.write(Readable.from([Buffer.from('abc')]), upload.id, 0);
+  });
+  expect(calls).toEqual([]);
+});
+
+test('start-up removes what disagrees and keeps every consistent upload as it was', async () => {
+  const store = new LocalFileStore(dir);
+  const info = (n: number, size: number | undefined, extra: object = {}) =>
+    fs.writeFileSync(path.join(dir, `${id(n)}.json`), JSON.stringify({ id: id(n), size, offset: 0, ...extra }));
+  const data = (n: number, bytes: number) => fs.writeFileSync(path.join(dir, id(n)), Buffer.alloc(bytes, 7));
+
+  info(1, 10); // complete: kept
+  data(1, 10);
+  info(2, 10); // half way: kept, offset is what is on disk
+  data(2, 4);
+  info(3, undefined); // deferred length: kept
+  data(3, 6);
+  info(4, 10); // data file missing
+  info(5, 10); // longer than its declared length
+  data(5, 11);
+  data(6, 3); // data without info (creation cut before its info file)
+  fs.writeFileSync(path.join(dir, `${id(7)}.json`), '{"id":"'); // unreadable info
+  data(7, 2);
+  fs.writeFileSync(path.join(dir, `${id(8)}.pending`), ''); // marker of a final never created
+  for (const work of [`.${id(2)}.0a1b2c.chunk`, `.${id(9)}.0a1b2c.assembling`, `.${id(2)}.json.0a1b2c.tmp`]) {
+    fs.writeFileSync(path.join(dir, work), 'x');
+  }
+  fs.writeFileSync(path.join(dir, 'README.txt'), 'not ours'); // not an upload name: left alone
+
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (line: string) => warnings.push(line);
+  try {
+    await store.recoverAfterRestart();
+  } finally {
+    console.warn = warn;
+  }
+
+  expect(fs.readdirSync(dir).sort()).toEqual([id(1), `${id(1)}.json`, id(2), `${id(2)}.json`, id(3), `${id(3)}.json`, 'README.txt'].sort());
+  // One line per repair: 3 work files, uploads 4, 5, 6, 7 and the stale marker.
+  expect(warnings).toHaveLength(8);
+  for (const n of [4, 5, 6, 7, 8]) expect(warnings.some((line) => line.includes(id(n)))).toBe(true);
+  expect(warnings.every((line) => line.startsWith('[upload] recovery: '))).toBe(true);
+
+  const described = await store.listUploads();
+  expect(described.map((u) => [u.id, u.size, u.offset, u.completedAt !== null]).sort()).toEqual([
+    [id(1), 10, 10, true],
+    [id(2), 10, 4, false],
+    [id(3), undefined, 6, false],
+  ]);
+});
