@@ -95,7 +95,8 @@ async function seedTargets(): Promise<FuzzTargets> {
 }
 
 test('thousands of hostile requests: no crash, no escape, no 5xx, and uploads still work', async () => {
-  test.setTimeout(170_000);
+  // About 85 s with the machine shared with other test runs (load 8), 155 s at load 20; alone, well under a minute.
+  test.setTimeout(240_000);
   console.log(`fuzz: seed ${SEED}, ${REQUESTS} requests (replay with FUZZ_SEED=${SEED})`);
 
   const firstPid = (await rawRequest(app.endpoint, { method: 'OPTIONS' }).then(() => app.events.all()[0]?.pid)) ?? -1;
@@ -109,11 +110,22 @@ test('thousands of hostile requests: no crash, no escape, no 5xx, and uploads st
   const counts = new Map<string, number>();
   const byKind = new Map<string, Map<string, number>>();
   const failures: string[] = [];
+  /** Connections that failed before an answer: listed in the log, see the note where they are checked. */
+  const resets: string[] = [];
+  let keepAliveRetries = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const started = Date.now();
   let next = 0;
 
-  const record = (index: number, kind: string, summary: string, outcome: FuzzOutcome, never2xx: boolean, framing: string) => {
+  const record = (
+    index: number,
+    kind: string,
+    summary: string,
+    outcome: FuzzOutcome,
+    never2xx: boolean,
+    framing: string,
+    hasBody: boolean,
+  ) => {
     const key = String(outcome.status);
     counts.set(key, (counts.get(key) ?? 0) + 1);
     const perKind = byKind.get(kind) ?? new Map<string, number>();
@@ -127,6 +139,12 @@ test('thousands of hostile requests: no crash, no escape, no 5xx, and uploads st
       failures.push(`no answer within ${REQUEST_TIMEOUT_MS} ms: ${what}`);
     } else if (outcome.status === 'cut' && framing !== 'cut') {
       failures.push(`connection closed without an answer: ${what}`);
+    } else if (outcome.status === 'reset') {
+      resets.push(`${what} (${outcome.error})`);
+      // A request whose body the server refuses unread is answered and the connection closed;
+      // the bytes still in flight make the kernel reset it, which may overtake the answer.
+      // A request without a body has no such excuse.
+      if (!hasBody) failures.push(`connection reset without an answer: ${what} (${outcome.error})`);
     }
   };
 
@@ -136,10 +154,16 @@ test('thousands of hostile requests: no crash, no escape, no 5xx, and uploads st
       const summary = `${request.method} ${JSON.stringify(request.path.toString('latin1').slice(0, 60))} ${request.headers
         .map(([name, value]) => `${name}: ${JSON.stringify(value.toString('latin1').slice(0, 40))}`)
         .join(', ')} body ${request.body.length} (${request.framing})`;
-      const outcome = request.viaAgent
+      let outcome = request.viaAgent
         ? await sendViaAgent(agent, app.port, request, REQUEST_TIMEOUT_MS)
         : await sendRaw(app.port, request, REQUEST_TIMEOUT_MS);
-      record(index, request.kind, summary, outcome, request.never2xx, request.framing);
+      if (outcome.status === 'reset' && outcome.error.endsWith('on a reused socket')) {
+        // Keep-alive's own race (RFC 9112, 9.3.1): the server closed an idle connection as
+        // this request went out on it. Clients retry on a fresh one, and so does this test.
+        keepAliveRetries += 1;
+        outcome = await sendViaAgent(false, app.port, request, REQUEST_TIMEOUT_MS);
+      }
+      record(index, request.kind, summary, outcome, request.never2xx, request.framing, request.body.length > 0);
       // Uploads the fuzzer created become targets too (bounded, so the pool stays hot).
       if (outcome.status === 201 && 'location' in outcome && outcome.location && targets.uploads.length < 200) {
         const id = outcome.location.split('/').pop();
@@ -158,6 +182,8 @@ test('thousands of hostile requests: no crash, no escape, no 5xx, and uploads st
   for (const [kind, perKind] of [...byKind.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     console.log(`fuzz:   ${kind}: ${[...perKind.entries()].map(([status, n]) => `${status}×${n}`).join(' ')}`);
   }
+  console.log(`fuzz: ${keepAliveRetries} request(s) resent on a fresh connection after a keep-alive race`);
+  for (const reset of resets.slice(0, 30)) console.log(`fuzz: reset ${reset}`);
   expect(failures.slice(0, 20), `${failures.length} failures; seed ${SEED}`).toEqual([]);
 
   // The same process, still answering.

@@ -484,10 +484,21 @@ function chunkedBody(rng: Prng, data: Buffer): { body: Buffer; complete: boolean
 }
 
 /** The answer to one fuzz request: a status, or what happened to the connection instead. */
-export type FuzzOutcome = { status: number; location?: string } | { status: 'cut' | 'reset' | 'timeout' };
+export type FuzzOutcome =
+  | { status: number; location?: string }
+  | { status: 'cut' | 'timeout' }
+  /** The connection failed before an answer; `error` says how (ECONNRESET, EPIPE, closed). */
+  | { status: 'reset'; error: string };
 
-/** Sends a request a keep-alive agent can carry: Node computes Content-Length from the body. */
-export function sendViaAgent(agent: http.Agent, port: number, request: FuzzRequest, timeoutMs: number): Promise<FuzzOutcome> {
+function errorCode(error: Error): string {
+  return (error as NodeJS.ErrnoException).code ?? error.message;
+}
+
+/**
+ * Sends a request a keep-alive agent can carry: Node computes Content-Length
+ * from the body. `agent: false` sends it on a fresh connection.
+ */
+export function sendViaAgent(agent: http.Agent | false, port: number, request: FuzzRequest, timeoutMs: number): Promise<FuzzOutcome> {
   return new Promise((resolve) => {
     const headers: Record<string, string> = {};
     for (const [name, value] of request.headers) headers[name] = value.toString('latin1');
@@ -517,7 +528,7 @@ export function sendViaAgent(agent: http.Agent, port: number, request: FuzzReque
       settle({ status: 'timeout' });
       req.destroy();
     }, timeoutMs);
-    req.on('error', () => settle({ status: 'reset' }));
+    req.on('error', (error) => settle({ status: 'reset', error: `${errorCode(error)}${req.reusedSocket ? ' on a reused socket' : ''}` }));
     req.end(request.body.length > 0 ? request.body : undefined);
   });
 }
@@ -536,10 +547,11 @@ export function sendRaw(port: number, request: FuzzRequest, timeoutMs: number): 
       resolve(outcome);
     };
     const timer = setTimeout(() => settle({ status: 'timeout' }), timeoutMs);
-    socket.on('error', () => settle({ status: 'reset' }));
+    socket.on('error', (error) => settle({ status: 'reset', error: errorCode(error) }));
     socket.on('close', () => {
       const status = statusOf(received);
-      settle(status === null ? { status: request.framing === 'cut' ? 'cut' : 'reset' } : { status });
+      if (status !== null) settle({ status });
+      else settle(request.framing === 'cut' ? { status: 'cut' } : { status: 'reset', error: 'closed without an answer' });
     });
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
