@@ -95,7 +95,7 @@ async function seedTargets(): Promise<FuzzTargets> {
 }
 
 test('thousands of hostile requests: no crash, no escape, no 5xx, and uploads still work', async () => {
-  // About 85 s with the machine shared with other test runs (load 8), 155 s at load 20; alone, well under a minute.
+  // About 85 s with the machine shared with other test runs (load 8), 155 s at load 20.
   test.setTimeout(240_000);
   console.log(`fuzz: seed ${SEED}, ${REQUESTS} requests (replay with FUZZ_SEED=${SEED})`);
 
