@@ -95,7 +95,7 @@ async function seedTargets(): Promise<FuzzTargets> {
 }
 
 test('thousands of hostile requests: no crash, no escape, no 5xx, and uploads still work', async () => {
-  // About 85 s with the machine shared with other test runs (load 8), 155 s at load 20.
+  // 29 s on a quiet two-core machine, 85 s at load 8, 155 s at load 20 (other test runs sharing the cores).
   test.setTimeout(240_000);
   console.log(`fuzz: seed ${SEED}, ${REQUESTS} requests (replay with FUZZ_SEED=${SEED})`);
 
