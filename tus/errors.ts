@@ -1,4 +1,5 @@
 import { TUS_RESUMABLE } from '@tus/server';
+import { UPLOAD_ROUTE } from './upload-url';
 
 /**
  * A refusal the upload endpoint answers with: an HTTP status, a stable code a
@@ -73,6 +74,13 @@ export const refuse = {
       {
         'Upload-Offset': String(current),
       },
+    ),
+  postNotCreation: () =>
+    new UploadError(
+      405,
+      'ERR_METHOD_NOT_ALLOWED',
+      `uploads are created by a POST to ${UPLOAD_ROUTE}; an upload URL takes HEAD, PATCH, DELETE, GET and OPTIONS`,
+      { Allow: 'GET, HEAD, PATCH, DELETE, OPTIONS' },
     ),
   notFound: () => new UploadError(404, 'ERR_UPLOAD_NOT_FOUND', 'no upload at this URL'),
   expired: () => new UploadError(410, 'ERR_UPLOAD_EXPIRED', 'this unfinished upload expired and no longer accepts bytes'),

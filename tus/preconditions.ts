@@ -1,5 +1,6 @@
 import { TUS_RESUMABLE } from '@tus/server';
 import { refuse } from './errors';
+import { UPLOAD_ROUTE } from './upload-url';
 
 /**
  * Everything about a tus request that can be judged from its method and
@@ -30,6 +31,8 @@ export function checkPreconditions(req: Request): void {
   const version = req.headers.get('tus-resumable');
   if (version !== TUS_RESUMABLE) throw refuse.unsupportedVersion(version);
   // checksum-trailer is not offered: a checksum we cannot read must not be taken as verified.
+  // Creation happens at the endpoint only: a POST to an upload URL (or a malformed one) creates nothing.
+  if (req.method === 'POST' && new URL(req.url).pathname.replace(/\/$/, '') !== UPLOAD_ROUTE) throw refuse.postNotCreation();
   if (/(^|,)\s*upload-checksum\s*(,|$)/i.test(req.headers.get('trailer') ?? '')) throw refuse.trailerUnsupported();
   if (req.method === 'PATCH') {
     const type = req.headers.get('content-type');
