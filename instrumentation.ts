@@ -1,8 +1,6 @@
 // Runs once when the Next.js server starts, before it serves a request.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
-    const { refuseForbiddenMethods } = await import('./tus/forbidden-methods');
-    refuseForbiddenMethods();
     const { startUploadEngine } = await import('./tus/startup');
     await startUploadEngine();
   }

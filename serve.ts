@@ -29,7 +29,10 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
 
   // requestTimeout 0: no cap on the total duration of a request (a large PATCH may take hours).
-  const server = http.createServer({ requestTimeout: 0 }, (req, res) => void handle(req, res));
+  const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
+    if (refusedMethod(req, res)) return;
+    void handle(req, res);
+  });
   // The socket idle timeout: a connection silent this long is destroyed; every byte re-arms it.
   server.timeout = settings.idleTimeoutMs;
   server.listen(settings.port, settings.host, () => {
@@ -51,6 +54,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+}
+
+/**
+ * Methods the Fetch standard forbids in a `Request`: Next.js throws building
+ * one for a route handler and answers 500 before any code of the app runs
+ * (the hostile-input test found it with TRACE). No route serves them: 405.
+ */
+const FORBIDDEN_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
+
+function refusedMethod(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  if (!FORBIDDEN_METHODS.has(req.method ?? '')) return false;
+  const body = `ERR_METHOD_NOT_ALLOWED: ${req.method} is not served here\n`;
+  res.writeHead(405, { Allow: 'GET, HEAD, POST, PATCH, DELETE, OPTIONS', 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(body);
+  return true;
 }
 
 main().catch((error: unknown) => {
