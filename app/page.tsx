@@ -10,12 +10,13 @@ export const dynamic = 'force-dynamic';
 export default async function HomePage() {
   const language = await currentLanguage();
   const t = messages(language);
-  const { chunkSize, parallelFiles, maxSize, parallelParts, parallelMinSize } = config();
+  const { chunkSize, parallelFiles, maxSize, parallelParts, parallelMinSize, uploadTokenSecret } = config();
+  const accessControl = uploadTokenSecret !== null;
   return (
     <>
       <p className="tagline">{t.tagline}</p>
       <DashboardLoader
-        settings={{ endpoint: UPLOAD_ROUTE, chunkSize, parallelFiles, maxSize, parallelParts, parallelMinSize }}
+        settings={{ endpoint: UPLOAD_ROUTE, chunkSize, parallelFiles, maxSize, parallelParts, parallelMinSize, accessControl }}
         language={language}
       />
     </>

@@ -16,6 +16,8 @@ export interface UploadState {
   concat: ConcatRole | null;
   /** Creation or the last accepted write, whichever is later: the expiry clock. */
   lastActivity: Date;
+  /** The subject that created it when access control is on (see access.ts); undefined in open mode. */
+  owner?: string;
 }
 
 /** An upload as kept by a store, with the dates the uploads page shows. */
@@ -31,6 +33,8 @@ export interface StoredUpload {
   completedAt: Date | null;
   lastActivity: Date;
   concat: ConcatRole | null;
+  /** The subject that created it when access control is on; undefined in open mode. */
+  owner?: string;
 }
 
 /** Lists and describes the uploads the store holds. */
@@ -71,10 +75,21 @@ export interface ChunkStager {
   stageChunk(id: string, offset: number, data: Readable): Promise<StagedChunk>;
 }
 
+/** What a creation records beside the upload, besides what tus's Upload holds. */
+export interface CreationDetails {
+  /** Its part in a concatenation; absent for an ordinary upload. */
+  concat?: ConcatRole;
+  /** Who created it (access control); absent in open mode. */
+  owner?: string;
+}
+
+/** Creates uploads with the state our extensions keep beside them (DataStore.create() records none). */
+export interface DetailedCreator {
+  createUpload(upload: Upload, details: CreationDetails): Promise<void>;
+}
+
 /** Keeps partial and final uploads and assembles a final from its parts. */
-export interface Concatenater {
-  /** Creates an upload that plays a part in a concatenation (create() for ordinary ones). */
-  createWithRole(upload: Upload, role: ConcatRole): Promise<void>;
+export interface Concatenater extends DetailedCreator {
   /**
    * Writes the final's bytes: its parts, in order, streamed, never held in
    * memory. The final shows no bytes until all of them are in place.
@@ -98,6 +113,10 @@ export function canKeepState(store: DataStore): store is DataStore & StateKeeper
 
 export function canStage(store: DataStore): store is DataStore & ChunkStager {
   return typeof (store as Partial<ChunkStager>).stageChunk === 'function';
+}
+
+export function canCreateWithDetails(store: DataStore): store is DataStore & DetailedCreator {
+  return typeof (store as Partial<DetailedCreator>).createUpload === 'function';
 }
 
 export function canConcatenate(store: DataStore): store is DataStore & Concatenater & StateKeeper {

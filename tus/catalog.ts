@@ -15,14 +15,27 @@ export interface CompletedUpload {
   url: string;
 }
 
-/** Completed uploads, newest first. Unfinished uploads and the pieces of parallel uploads (partials) are not listed. */
-export async function listCompletedUploads(store: DataStore, routePath: string): Promise<CompletedUpload[]> {
+/** Which uploads a listing shows. */
+export interface CatalogFilter {
+  /** Only the uploads of this owner (access control); undefined lists everyone's (open mode). */
+  owner?: string;
+}
+
+/**
+ * Completed uploads, newest first. Unfinished uploads and the pieces of
+ * parallel uploads (partials) are not listed; with `owner`, only that
+ * subject's uploads are.
+ */
+export async function listCompletedUploads(store: DataStore, routePath: string, { owner }: CatalogFilter = {}): Promise<CompletedUpload[]> {
   if (!canList(store)) return [];
   const uploads = await store.listUploads();
   return uploads
     .filter(
       (upload): upload is typeof upload & { completedAt: Date; size: number } =>
-        upload.completedAt !== null && upload.size !== undefined && upload.concat?.kind !== 'partial',
+        upload.completedAt !== null &&
+        upload.size !== undefined &&
+        upload.concat?.kind !== 'partial' &&
+        (owner === undefined || upload.owner === owner),
     )
     .sort((a, b) => b.completedAt.getTime() - a.completedAt.getTime() || a.id.localeCompare(b.id))
     .map((upload) => ({

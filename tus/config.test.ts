@@ -24,6 +24,7 @@ test('defaults describe the embedded setup', () => {
     shutdownGraceMs: DEFAULTS.shutdownGraceMs,
     host: '127.0.0.1',
     port: 3000,
+    uploadTokenSecret: null,
   });
 });
 
@@ -85,6 +86,7 @@ for (const [variable, value, message] of [
   ['PUBLIC_URL', 'files.example.com', /PUBLIC_URL must be an absolute URL/],
   ['PUBLIC_URL', 'ftp://files.example.com', /PUBLIC_URL must be an http or https URL/],
   ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be true or false/],
+  ['UPLOAD_TOKEN_SECRET', 'too-short', /UPLOAD_TOKEN_SECRET must be at least 32 characters long \(got 9\)/],
 ] as const) {
   test(`${variable}=${value} stops start-up with a message naming it`, () => {
     let error: unknown;
@@ -121,4 +123,10 @@ test('idle timeout, shutdown grace, host and port', () => {
   // An idle timeout of "off" would let a silent client hold a connection forever.
   expect(() => readConfig({ UPLOAD_IDLE_TIMEOUT: 'off' }, cwd)).toThrow(/UPLOAD_IDLE_TIMEOUT/);
   expect(() => readConfig({ PORT: '70000' }, cwd)).toThrow(/PORT/);
+});
+
+test('UPLOAD_TOKEN_SECRET turns access control on, and its value is never echoed in an error', () => {
+  const secret = 'x'.repeat(32);
+  expect(readConfig({ UPLOAD_TOKEN_SECRET: secret }, cwd).uploadTokenSecret).toBe(secret);
+  expect(() => readConfig({ UPLOAD_TOKEN_SECRET: 'hunter2' }, cwd)).toThrow(/^(?!.*hunter2)/s);
 });

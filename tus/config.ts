@@ -40,6 +40,8 @@ export interface UploadConfig {
   /** Address and port the HTTP server listens on. */
   host: string;
   port: number;
+  /** Secret that signs upload tokens; null = open mode (no access control). */
+  uploadTokenSecret: string | null;
 }
 
 export class ConfigError extends Error {
@@ -189,6 +191,19 @@ function readPath(env: Env, name: string, fallback: string, cwd: string): string
   return path.resolve(cwd, raw === undefined || raw === '' ? fallback : raw);
 }
 
+/** Shortest UPLOAD_TOKEN_SECRET accepted: 32 characters, about 192 bits when random. */
+export const MIN_SECRET_LENGTH = 32;
+
+function readSecret(env: Env, name: string): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  // The value is never echoed: it is a secret.
+  if (raw.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(name, `must be at least ${MIN_SECRET_LENGTH} characters long (got ${raw.length}); try: openssl rand -hex 32`);
+  }
+  return raw;
+}
+
 export const DEFAULTS = {
   uploadDir: 'data/uploads',
   maxSize: 50 * 2 ** 30,
@@ -226,6 +241,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     shutdownGraceMs: readRequiredDuration(env, 'SHUTDOWN_GRACE', DEFAULTS.shutdownGraceMs),
     host: env.HOST?.trim() || DEFAULTS.host,
     port: readInteger(env, 'PORT', DEFAULTS.port, 1, 65535),
+    uploadTokenSecret: readSecret(env, 'UPLOAD_TOKEN_SECRET'),
   };
 }
 

@@ -5,8 +5,13 @@ import { HEADERS } from '@tus/server';
  * lists lack Upload-Checksum and Upload-Expires, and it sends no Vary).
  */
 
-/** Request headers a browser client may send. */
-const ALLOWED_HEADERS = [...new Set([...HEADERS, 'Upload-Checksum', 'Upload-Concat', 'Range', 'If-Range'])].join(', ');
+/**
+ * Request headers a browser client may send. Authorization carries an upload
+ * token (access.ts); it is sent explicitly by the client, so allowing it needs
+ * no Access-Control-Allow-Credentials (which is never sent: cookies do not
+ * cross origins).
+ */
+const ALLOWED_HEADERS = [...new Set([...HEADERS, 'Upload-Checksum', 'Upload-Concat', 'Range', 'If-Range', 'Authorization'])].join(', ');
 
 /** Response headers a browser client may read: every tus header, and what downloads need. */
 const EXPOSED_HEADERS = [
@@ -24,6 +29,7 @@ const EXPOSED_HEADERS = [
   'Upload-Concat',
   'Content-Range',
   'Content-Disposition',
+  'WWW-Authenticate',
 ].join(', ');
 
 const ALLOWED_METHODS = 'POST, HEAD, PATCH, OPTIONS, DELETE, GET';

@@ -1,4 +1,5 @@
 import type { DataStore } from '@tus/server';
+import type { AccessPolicy } from './access';
 import { canList, canReadRange, type StoredUpload } from './capabilities';
 import { declaredType, displayName } from './metadata';
 
@@ -85,15 +86,16 @@ function entityTag(upload: StoredUpload): string {
 
 /**
  * GET on an upload URL: the completed file as an attachment, with Range
- * support. Unfinished, unknown and malformed ids all answer 404 so that
- * probing reveals nothing about uploads in progress.
+ * support. Unfinished, unknown and malformed ids, and with access control
+ * another subject's uploads, all answer 404 so that probing reveals nothing.
  */
-export async function serveDownload(req: Request, store: DataStore, id: string): Promise<Response> {
+export async function serveDownload(req: Request, store: DataStore, id: string, access: AccessPolicy): Promise<Response> {
   if (!canList(store) || !canReadRange(store)) {
     return plain(501, 'Downloads are not supported by this store\n');
   }
   const upload = await store.describeUpload(id).catch(() => null);
-  if (!upload?.completedAt || upload.size === undefined) {
+  // Another subject's upload is as unknown as a missing one.
+  if (!upload?.completedAt || upload.size === undefined || !access.mayUse(req, upload.owner)) {
     return plain(404, 'The file for this url was not found\n');
   }
   const size = upload.size;

@@ -1,4 +1,5 @@
 import { TUS_RESUMABLE } from '@tus/server';
+import { unauthorized } from './access';
 import { withoutEmptyMetadata } from './client-quirks';
 import { applyCors } from './cors';
 import { serveDownload } from './downloads';
@@ -21,11 +22,13 @@ export async function handleUploadRequest(incoming: Request): Promise<Response> 
   let req = incoming;
   let response: Response;
   try {
+    if (req.method !== 'GET') req = applyMethodOverride(req);
+    // With access control on, every request but a CORS preflight or tus discovery needs a valid credential.
+    if (engine.access.enabled && req.method !== 'OPTIONS' && engine.access.subjectOf(req) === null) throw unauthorized();
     if (req.method === 'GET') {
       const id = uploadIdOf(req.url);
-      response = id === null ? new Response('Not found\n', { status: 404 }) : await serveDownload(req, engine.store, id);
+      response = id === null ? new Response('Not found\n', { status: 404 }) : await serveDownload(req, engine.store, id, engine.access);
     } else {
-      req = applyMethodOverride(req);
       checkPreconditions(req);
       response = await engine.server.handleWeb(withoutEmptyMetadata(req));
     }

@@ -1,5 +1,6 @@
 import { EVENTS, MemoryLocker, Server, type Upload } from '@tus/server';
-import { canConcatenate } from './capabilities';
+import { accessPolicyOf, type AccessPolicy } from './access';
+import { canConcatenate, canCreateWithDetails } from './capabilities';
 import { config, type UploadConfig } from './config';
 import { openEventLog, type EventLog } from './event-log';
 import { ExpirationPolicy } from './expiration';
@@ -27,6 +28,8 @@ export interface UploadEngine {
   extensions: Extensions;
   expiration: ExpirationPolicy;
   locker: HeldLockTracker;
+  /** Who may use which upload: open without UPLOAD_TOKEN_SECRET. */
+  access: AccessPolicy;
   /** Makes the folder consistent after a stop and starts the sweeper; once, in the serving process. */
   start(): Promise<void>;
   /** One sweep now; returns the ids removed. */
@@ -43,6 +46,9 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
   const expiration = new ExpirationPolicy(cfg.expiresAfterMs);
   const extensions = composeExtensions(store, expiration);
   const locker = new HeldLockTracker(new MemoryLocker());
+  const access = accessPolicyOf(cfg);
+  // An owner that is not recorded could not be enforced: refuse to start rather than serve everyone's uploads to everyone.
+  if (access.enabled && !canCreateWithDetails(store)) throw new Error('UPLOAD_TOKEN_SECRET is set but the store cannot record owners');
   const { publicUrl } = cfg;
   const server = new Server({
     path: UPLOAD_ROUTE,
@@ -63,6 +69,7 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
     expiration,
     deleteFinished: cfg.deleteFinished,
     finals: canConcatenate(store) ? new FinalAssembler(store, locker, logFinished) : null,
+    access,
   };
   // @tus/server dispatches each method to `handlers[method].send(req, context,
   // headers)`; its map is typed with handler classes it does not export, so
@@ -104,6 +111,7 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
     extensions,
     expiration,
     locker,
+    access,
     async start() {
       await store.recoverAfterRestart();
       if (extensions.expiration && cfg.sweepIntervalMs !== null) startSweeper(sweepDeps, cfg.sweepIntervalMs);

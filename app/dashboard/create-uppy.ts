@@ -12,6 +12,8 @@ export interface UploaderSettings extends PieceSettings {
   chunkSize: number;
   parallelFiles: number;
   maxSize: number;
+  /** The server needs an upload token (UPLOAD_TOKEN_SECRET): fetch one from /api/upload-session first. */
+  accessControl: boolean;
 }
 
 /** Uppy's id is part of each file id and each fingerprint: it must never change. */
@@ -34,11 +36,32 @@ function shouldRetry(error: TusDetailedError, _attempt: number, _options: unknow
   return error.originalResponse?.getStatus() === 408 || next(error);
 }
 
+/** Where the dashboard gets the visitor's upload token (app/api/upload-session/route.ts). */
+const SESSION_ROUTE = '/api/upload-session';
+
 /**
+ * The visitor's upload token when the server needs one, else null. The route
+ * also sets it as a cookie, which the uploads page and downloads use.
+ */
+export async function uploadToken(settings: UploaderSettings): Promise<string | null> {
+  if (!settings.accessControl) return null;
+  const response = await fetch(SESSION_ROUTE, { cache: 'no-store' });
+  if (!response.ok) throw new Error(`${SESSION_ROUTE} answered ${response.status}`);
+  const { token } = (await response.json()) as { token: string | null };
+  return token;
+}
+
+/**
+ * @param token the upload token sent as `Authorization: Bearer` with every tus request, or null in open mode
  * @param keepFilesInWorker true when the file-keeping service worker controls
  *   the page (see file-keeper.ts): then files of any size survive a reload.
  */
-export function createUppy(settings: UploaderSettings, language: Language, keepFilesInWorker: boolean): Uppy<Meta, Body> {
+export function createUppy(
+  settings: UploaderSettings,
+  language: Language,
+  token: string | null,
+  keepFilesInWorker: boolean,
+): Uppy<Meta, Body> {
   const uppy = new Uppy<Meta, Body>({
     id: UPPY_ID,
     autoProceed: true,
@@ -47,6 +70,7 @@ export function createUppy(settings: UploaderSettings, language: Language, keepF
   })
     .use(Tus, {
       endpoint: settings.endpoint,
+      ...(token !== null && { headers: { Authorization: `Bearer ${token}` } }),
       chunkSize: settings.chunkSize,
       limit: settings.parallelFiles,
       retryDelays: RETRY_DELAYS_MS,

@@ -4,7 +4,7 @@ import type { Body, Meta, Uppy } from '@uppy/core';
 import Dashboard from '@uppy/react/dashboard';
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes, messages, type Language } from '../i18n';
-import { createUppy, type UploaderSettings } from './create-uppy';
+import { createUppy, uploadToken, type UploaderSettings } from './create-uppy';
 import { keepFilesAcrossReloads } from './file-keeper';
 import { useAutoResume } from './use-auto-resume';
 import { useUploadSpeed } from './use-upload-speed';
@@ -17,9 +17,13 @@ export default function UploadDashboard({ settings, language }: Props) {
 
   useEffect(() => {
     let cancelled = false;
-    void keepFilesAcrossReloads().then((keepFilesInWorker) => {
-      if (!cancelled) setUppy(createUppy(settings, language, keepFilesInWorker));
-    });
+    // The token comes first: Golden Retriever resumes restored uploads as soon as Uppy exists.
+    void Promise.all([uploadToken(settings), keepFilesAcrossReloads()]).then(
+      ([token, keepFilesInWorker]) => {
+        if (!cancelled) setUppy(createUppy(settings, language, token, keepFilesInWorker));
+      },
+      (error: unknown) => console.error('[upload] the dashboard could not start:', error),
+    );
     return () => {
       cancelled = true;
     };

@@ -1,3 +1,5 @@
+import { cookies } from 'next/headers';
+import { UPLOAD_TOKEN_COOKIE } from '@/tus/access';
 import { listCompletedUploads } from '@/tus/catalog';
 import { config } from '@/tus/config';
 import { uploadEngine } from '@/tus/server';
@@ -11,7 +13,10 @@ export const dynamic = 'force-dynamic';
 export default async function UploadsPage() {
   const language = await currentLanguage();
   const t = messages(language);
-  const uploads = await listCompletedUploads(uploadEngine().store, UPLOAD_ROUTE);
+  const { store, access } = uploadEngine();
+  // With access control on, a visitor sees only their own uploads (the upload_token cookie the dashboard's session set); without one, none.
+  const owner = access.subjectOfToken((await cookies()).get(UPLOAD_TOKEN_COOKIE)?.value);
+  const uploads = access.enabled && owner === null ? [] : await listCompletedUploads(store, UPLOAD_ROUTE, { owner: owner ?? undefined });
   // With UPLOAD_DELETE_FINISHED=deny the server refuses (403) to delete a completed upload: offer no button that would fail.
   const { deleteFinished } = config();
   const dateFormat = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'medium' });

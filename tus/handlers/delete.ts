@@ -13,7 +13,7 @@ export class DeleteHandler extends TusHandler {
     await this.incoming(req, id);
     const lock = await this.lock(req, id, context);
     try {
-      const { upload, concat } = await this.stateOf(id);
+      const { upload, concat } = await this.stateOf(req, id);
       // Partials are pieces, not the user's file: the policy protects finished files.
       if (!deleteFinished && isComplete(upload) && concat?.kind !== 'partial') throw refuse.terminationForbidden();
       if (concat?.kind === 'partial' && canConcatenate(store)) {

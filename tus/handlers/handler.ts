@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { DataStore, ERRORS, EVENTS, type CancellationContext, type Lock, type Locker, type ServerOptions, type Upload } from '@tus/server';
+import type { AccessPolicy } from '../access';
 import { canKeepState, canStage, type StagedChunk, type UploadState } from '../capabilities';
 import { DigestingStream, parseUploadChecksum, type ExpectedChecksum } from '../checksum';
 import { UploadError, isStorageFull, refuse } from '../errors';
@@ -19,6 +20,8 @@ export interface HandlerDeps {
   deleteFinished: boolean;
   /** Present when the store can concatenate. */
   finals: FinalAssembler | null;
+  /** Who may use which upload (open mode: anyone, any upload). */
+  access: AccessPolicy;
 }
 
 /**
@@ -71,10 +74,18 @@ export abstract class TusHandler extends EventEmitter {
     return lock;
   }
 
-  protected async stateOf(id: string): Promise<UploadState> {
-    const { store } = this.deps;
-    if (canKeepState(store)) return store.readState(id);
-    return { upload: await store.getUpload(id), concat: null, lastActivity: new Date() };
+  /**
+   * The upload `req` asks for. With access control on, another subject's
+   * upload is answered exactly as one that does not exist (404), so nobody
+   * learns which ids are in use.
+   */
+  protected async stateOf(req: Request, id: string): Promise<UploadState> {
+    const { store, access } = this.deps;
+    const state = canKeepState(store)
+      ? await store.readState(id)
+      : { upload: await store.getUpload(id), concat: null, lastActivity: new Date() };
+    if (!access.mayUse(req, state.owner)) throw ERRORS.FILE_NOT_FOUND;
+    return state;
   }
 
   protected async maxSize(req: Request, id: string | null): Promise<number> {

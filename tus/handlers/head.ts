@@ -38,7 +38,7 @@ export class HeadHandler extends TusHandler {
   private async locked(req: Request, id: string, context: CancellationContext): Promise<UploadState> {
     const lock = await this.lock(req, id, context);
     try {
-      return await this.stateOf(id);
+      return await this.stateOf(req, id);
     } finally {
       await lock.unlock();
     }

@@ -24,7 +24,7 @@ export class PatchHandler extends TusHandler {
     const lock = await this.lock(req, id, context);
     let upload: Upload;
     try {
-      const state = await this.stateOf(id);
+      const state = await this.stateOf(req, id);
       upload = state.upload;
       if (state.concat?.kind === 'final') throw refuse.modifyFinal();
       if (!isComplete(upload) && this.deps.expiration.hasExpired(state.lastActivity)) throw refuse.expired();

@@ -1,5 +1,5 @@
 import { ERRORS, EVENTS, Metadata, Uid, Upload, type CancellationContext } from '@tus/server';
-import { canConcatenate, isComplete, type UploadState } from '../capabilities';
+import { canConcatenate, canCreateWithDetails, isComplete, type UploadState } from '../capabilities';
 import { parseUploadConcat, partIdsOf, type ConcatRequest, type ConcatRole } from '../concatenation';
 import { isStorageFull, refuse, UploadError } from '../errors';
 import { formatExpiry } from '../expiration';
@@ -47,7 +47,10 @@ export class PostHandler extends TusHandler {
     let location: string;
     let receivedBody = false;
     try {
-      if (role) await this.concatenater().createWithRole(upload, role.role);
+      // With access control on, the upload belongs to whoever created it (endpoint.ts let only a valid credential in).
+      const owner = this.deps.access.subjectOf(req) ?? undefined;
+      if (role) await this.concatenater().createUpload(upload, { concat: role.role, owner });
+      else if (owner !== undefined && canCreateWithDetails(store)) await store.createUpload(upload, { owner });
       else await store.create(upload);
       location = uploadLocation(req, id, options);
       this.emit(EVENTS.POST_CREATE, req, upload, location);
@@ -112,7 +115,7 @@ export class PostHandler extends TusHandler {
   private async roleFor(req: Request, concat: ConcatRequest, maxSize: number): Promise<Role> {
     if (concat.kind === 'partial') return { role: { kind: 'partial' }, size: undefined, partsComplete: false };
     const parts = partIdsOf(concat.urls, req.url, uploadBases(req, this.deps.options));
-    const states = await Promise.all(parts.map((id) => this.partState(id)));
+    const states = await Promise.all(parts.map((id) => this.partState(req, id)));
     let size: number | undefined = 0;
     for (const [index, state] of states.entries()) {
       if (state.concat?.kind !== 'partial') throw refuse.notPartial(parts[index]);
@@ -126,9 +129,10 @@ export class PostHandler extends TusHandler {
     };
   }
 
-  private async partState(id: string): Promise<UploadState> {
+  /** A part of a final: another subject's partial is as unknown as one that does not exist. */
+  private async partState(req: Request, id: string): Promise<UploadState> {
     try {
-      return await this.stateOf(id);
+      return await this.stateOf(req, id);
     } catch (error) {
       if (error === ERRORS.FILE_NOT_FOUND || error === ERRORS.FILE_NO_LONGER_EXISTS) throw refuse.partialNotFound(id);
       throw error;

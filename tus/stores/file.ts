@@ -10,6 +10,7 @@ import { ERRORS, isPathInsideDirectory, type KvStore, Upload } from '@tus/server
 import type {
   ChunkStager,
   Concatenater,
+  CreationDetails,
   RangeReader,
   StagedChunk,
   StateKeeper,
@@ -17,7 +18,6 @@ import type {
   UploadLister,
   UploadState,
 } from '../capabilities';
-import type { ConcatRole } from '../concatenation';
 import { isUploadId } from '../upload-url';
 import { INFO_TEMP_FILE, InfoFiles, isNotFound, syncDirectory, type UploadInfo } from './info-files';
 
@@ -160,6 +160,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
       completedAt: complete ? stats.mtime : null,
       lastActivity: stats.mtime,
       concat: info.concat ?? null,
+      owner: info.owner,
     };
   }
 
@@ -176,7 +177,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
       creation_date: info.creation_date,
       storage: { type: 'file', path: this.dataPath(id) },
     });
-    return { upload, concat: info.concat ?? null, lastActivity: stats.mtime };
+    return { upload, concat: info.concat ?? null, lastActivity: stats.mtime, owner: info.owner };
   }
 
   async touch(id: string): Promise<void> {
@@ -217,12 +218,13 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     };
   }
 
-  async createWithRole(upload: Upload, role: ConcatRole): Promise<void> {
+  /** create(), with the upload's role in a concatenation and its owner recorded in its info file. */
+  async createUpload(upload: Upload, { concat, owner }: CreationDetails): Promise<void> {
     // The marker comes first: a crash then leaves a marker without an upload
     // (ignored), never a final nobody will assemble.
-    if (role.kind === 'final') await fsp.writeFile(this.pendingMarker(upload.id), '');
+    if (concat?.kind === 'final') await fsp.writeFile(this.pendingMarker(upload.id), '');
     await fsp.writeFile(this.dataPath(upload.id), '');
-    const info: UploadInfo = { ...upload, concat: role };
+    const info: UploadInfo = { ...upload, ...(concat && { concat }), ...(owner !== undefined && { owner }) };
     await this.infoFiles.set(upload.id, info);
     upload.storage = { type: 'file', path: this.dataPath(upload.id) };
   }

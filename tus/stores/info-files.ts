@@ -10,6 +10,8 @@ const INFO_SUFFIX = '.json';
 export type UploadInfo = Pick<Upload, 'id' | 'size' | 'offset' | 'metadata' | 'creation_date' | 'storage'> & {
   /** Absent for ordinary uploads. */
   concat?: ConcatRole;
+  /** The subject that created the upload when access control is on; absent in open mode. */
+  owner?: string;
 };
 
 /**

@@ -1,11 +1,16 @@
 import { listCompletedUploads } from '@/tus/catalog';
+import { unauthorized } from '@/tus/access';
 import { uploadEngine } from '@/tus/server';
 import { UPLOAD_ROUTE } from '@/tus/upload-url';
 
 export const dynamic = 'force-dynamic';
 
-/** The completed uploads, newest first, as JSON. */
-export async function GET(): Promise<Response> {
-  const uploads = await listCompletedUploads(uploadEngine().store, UPLOAD_ROUTE);
-  return Response.json({ uploads }, { headers: { 'Cache-Control': 'no-store' } });
+/** The completed uploads, newest first, as JSON; with access control, only the requester's. */
+export async function GET(request: Request): Promise<Response> {
+  const { store, access } = uploadEngine();
+  const headers = new Headers({ 'Cache-Control': 'no-store' });
+  const owner = access.subjectOf(request);
+  if (access.enabled && owner === null) return unauthorized().toResponse(headers);
+  const uploads = await listCompletedUploads(store, UPLOAD_ROUTE, { owner: owner ?? undefined });
+  return Response.json({ uploads }, { headers });
 }
