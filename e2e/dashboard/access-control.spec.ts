@@ -55,6 +55,24 @@ test('files upload byte-exact with a bearer token, appear on /uploads and downlo
   }
   const urls = await table.locator('tbody tr a').evaluateAll((links) => links.map((link) => (link as HTMLAnchorElement).href));
   expect(urls).toHaveLength(2);
+  const kept = await table
+    .locator('tbody tr', { hasText: 'pieces.bin' })
+    .getByRole('link', { name: 'Download' })
+    .evaluate((link) => (link as HTMLAnchorElement).href);
+
+  // The Delete button works through the cookie too (same-origin fetch, no Authorization header).
+  const deleted = app.events.all().length;
+  const wholeRow = table.locator('tbody tr', { hasText: 'whole.bin' });
+  page.once('dialog', (dialog) => void dialog.accept());
+  await wholeRow.getByRole('button', { name: 'Delete' }).click();
+  await expect(wholeRow).toHaveCount(0);
+  expect(
+    app.events
+      .all()
+      .slice(deleted)
+      .filter((e) => e.type === 'request' && e.method === 'DELETE')
+      .map((e) => e.status),
+  ).toEqual([204]);
 
   // Another visitor (a fresh browser context, no cookie): an empty list, and the download URLs answer 401, then 404 with a token of their own.
   const stranger = await browser.newContext();
@@ -62,10 +80,11 @@ test('files upload byte-exact with a bearer token, appear on /uploads and downlo
     const strangerPage = await stranger.newPage();
     await strangerPage.goto(`${app.baseUrl}/uploads`);
     await expect(strangerPage.getByTestId('uploads-empty')).toBeVisible();
-    expect((await stranger.request.get(urls[0])).status(), 'no cookie yet').toBe(401);
+    expect((await stranger.request.get(kept)).status(), 'no cookie yet').toBe(401);
     const session = await stranger.request.get(`${app.baseUrl}/api/upload-session`);
     expect(session.status()).toBe(200);
-    for (const url of urls) expect((await stranger.request.get(url)).status(), 'with a cookie of their own').toBe(404);
+    expect((await stranger.request.get(kept)).status(), 'with a cookie of their own').toBe(404);
+    expect((await page.request.get(kept)).status(), 'while its owner still downloads it').toBe(200);
     await strangerPage.goto(`${app.baseUrl}/uploads`);
     await expect(strangerPage.getByTestId('uploads-empty')).toBeVisible();
   } finally {

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { expect, test } from '@playwright/test';
 import { issueUploadToken } from '../../tus/access-tokens';
 import type { CompletedUpload } from '../../tus/catalog';
 import { serverForThisFile } from '../support/app-server';
+import { uploadIdOf, waitForStoredBytes } from '../support/clients';
 import { sha256 } from '../support/files';
 import { encodeMetadata, rawRequest, TUS, type RawResponse } from '../support/http';
 
@@ -201,4 +203,44 @@ test('the dashboard session route issues a token in a HttpOnly, SameSite=Strict 
   // A visitor without the cookie is someone else.
   const stranger = JSON.parse((await rawRequest(`${app.baseUrl}/api/upload-session`, { method: 'GET' })).text) as { token: string };
   expect((await rawRequest(url, { method: 'GET', headers: bearer(stranger.token) })).status).toBe(404);
+});
+
+test("bob's requests do not cut short alice's running PATCH (refused before the upload's lock is asked for)", async () => {
+  const size = 2 * 1024 * 1024;
+  const data = randomBytes(size);
+  const url = await createAs(ALICE, size);
+  const half = size / 2;
+
+  // Alice's PATCH: its head and half its body, then a pause with the connection open.
+  const { hostname, port, pathname } = new URL(url);
+  const running = http.request({
+    hostname,
+    port,
+    path: pathname,
+    method: 'PATCH',
+    agent: false,
+    headers: { ...TUS, ...ALICE, 'Upload-Offset': 0, 'Content-Type': 'application/offset+octet-stream', 'Content-Length': size },
+  });
+  const answer = new Promise<http.IncomingMessage>((resolve, reject) => {
+    running.on('response', (res) => {
+      res.resume();
+      resolve(res);
+    });
+    running.on('error', reject);
+  });
+  running.write(data.subarray(0, half));
+  await waitForStoredBytes(app, uploadIdOf(url), half);
+
+  // Asking for the lock would make the running PATCH stop after the lock drain (3 s) and answer with half the bytes.
+  const started = Date.now();
+  expect((await rawRequest(url, { method: 'HEAD', headers: { ...TUS, ...BOB } })).status).toBe(404);
+  expect((await patchAs(BOB, url, half, 'bob')).status).toBe(404);
+  expect((await rawRequest(url, { method: 'DELETE', headers: { ...TUS, ...BOB } })).status).toBe(404);
+  expect(Date.now() - started, "bob's refusals did not wait for alice's lock").toBeLessThan(2500);
+
+  running.end(data.subarray(half));
+  const res = await answer;
+  expect(res.statusCode).toBe(204);
+  expect(res.headers['upload-offset'], 'all of the PATCH was stored: it was not cut short').toBe(String(size));
+  expect(sha256((await rawRequest(url, { method: 'GET', headers: ALICE })).body)).toBe(sha256(data));
 });

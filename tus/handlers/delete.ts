@@ -11,6 +11,7 @@ export class DeleteHandler extends TusHandler {
     if (!extensions.termination) throw refuse.terminationUnsupported();
     const id = this.uploadId(req);
     await this.incoming(req, id);
+    await this.authorize(req, id);
     const lock = await this.lock(req, id, context);
     try {
       const { upload, concat } = await this.stateOf(req, id);

@@ -88,6 +88,16 @@ export abstract class TusHandler extends EventEmitter {
     return state;
   }
 
+  /**
+   * With access control on, refuses another subject's upload before its lock
+   * is asked for: a request that may not touch an upload must not cut short
+   * its owner's running PATCH either (asking for a lock does). The owner never
+   * changes after creation, so reading it without the lock is safe.
+   */
+  protected async authorize(req: Request, id: string): Promise<void> {
+    if (this.deps.access.enabled) await this.stateOf(req, id);
+  }
+
   protected async maxSize(req: Request, id: string | null): Promise<number> {
     const { maxSize } = this.deps.options;
     return typeof maxSize === 'function' ? maxSize(req, id) : (maxSize ?? 0);

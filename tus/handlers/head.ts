@@ -9,6 +9,7 @@ export class HeadHandler extends TusHandler {
   protected async handle(req: Request, context: CancellationContext, headers: Headers): Promise<Response> {
     const id = this.uploadId(req);
     await this.incoming(req, id);
+    await this.authorize(req, id);
     let state = await this.locked(req, id, context);
     const { concat } = state;
     if (concat?.kind === 'final' && !isComplete(state.upload) && this.deps.finals) {

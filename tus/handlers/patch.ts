@@ -20,6 +20,7 @@ export class PatchHandler extends TusHandler {
     const checksum = this.expectedChecksum(req);
     await this.incoming(req, id);
     const maxSize = await this.maxSize(req, id);
+    await this.authorize(req, id);
 
     const lock = await this.lock(req, id, context);
     let upload: Upload;

@@ -120,3 +120,23 @@ test('start-up removes what disagrees and keeps every consistent upload as it wa
     [id(3), undefined, 6, false],
   ]);
 });
+
+test('createUpload records the owner (and a role) in the info file; it survives a deferred length; plain create() records none', async () => {
+  const store = new LocalFileStore(dir);
+  // Deferred length: the library's declareUploadLength rewrites the info file, which must keep the owner.
+  await store.createUpload(new Upload({ id: id(1), size: undefined, offset: 0 }), { owner: 'alice' });
+  await store.declareUploadLength(id(1), 4);
+  await store.createUpload(new Upload({ id: id(2), size: 3, offset: 0 }), { owner: 'bob', concat: { kind: 'partial' } });
+  await store.create(new Upload({ id: id(3), size: 1, offset: 0 }));
+
+  const info = (n: number) => JSON.parse(fs.readFileSync(path.join(dir, `${id(n)}.json`), 'utf8')) as Record<string, unknown>;
+  expect(info(1)).toMatchObject({ owner: 'alice', size: 4 });
+  expect(info(1)).not.toHaveProperty('concat');
+  expect(info(2)).toMatchObject({ owner: 'bob', concat: { kind: 'partial' } });
+  expect(info(3)).not.toHaveProperty('owner');
+
+  expect((await store.readState(id(1))).owner).toBe('alice');
+  expect((await store.describeUpload(id(2)))?.owner).toBe('bob');
+  expect((await store.readState(id(3))).owner).toBeUndefined();
+  expect((await store.listUploads()).map((upload) => upload.owner).sort()).toEqual(['alice', 'bob', undefined]);
+});
