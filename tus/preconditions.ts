@@ -9,7 +9,8 @@ import { UPLOAD_ROUTE } from './upload-url';
  * missing Content-Type or Upload-Offset) and has no X-HTTP-Method-Override.
  */
 
-const OFFSET_OCTET_STREAM = 'application/offset+octet-stream';
+/** The only Content-Type upload bytes may come with. */
+export const OFFSET_OCTET_STREAM = 'application/offset+octet-stream';
 const OVERRIDABLE = new Set(['PATCH', 'HEAD', 'DELETE', 'OPTIONS']);
 
 /**

@@ -3,12 +3,10 @@ import { canConcatenate, canCreateWithDetails, isComplete, type UploadState } fr
 import { parseUploadConcat, partIdsOf, type ConcatRequest, type ConcatRole } from '../concatenation';
 import { isStorageFull, refuse, UploadError } from '../errors';
 import { formatExpiry } from '../expiration';
-import { carriesBytes } from '../preconditions';
+import { carriesBytes, OFFSET_OCTET_STREAM } from '../preconditions';
 import { bodyLimit } from './body';
 import { TusHandler } from './handler';
 import { uploadBases, uploadLocation } from './location';
-
-const OFFSET_OCTET_STREAM = 'application/offset+octet-stream';
 
 /**
  * POST (creation): creates an upload, optionally with its first bytes

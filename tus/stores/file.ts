@@ -146,10 +146,9 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   }
 
   async describeUpload(id: string): Promise<StoredUpload | null> {
-    const info = await this.infoFiles.get(id);
-    if (!info) return null;
-    const stats = await this.statData(id);
-    if (!stats) return null;
+    const found = await this.infoAndData(id);
+    if (found === 'no-info' || found === 'no-data') return null;
+    const { info, stats } = found;
     const complete = info.size !== undefined && stats.size === info.size;
     return {
       id,
@@ -165,10 +164,10 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   }
 
   async readState(id: string): Promise<UploadState> {
-    const info = await this.infoFiles.get(id);
-    if (!info) throw ERRORS.FILE_NOT_FOUND;
-    const stats = await this.statData(id);
-    if (!stats) throw ERRORS.FILE_NO_LONGER_EXISTS;
+    const found = await this.infoAndData(id);
+    if (found === 'no-info') throw ERRORS.FILE_NOT_FOUND;
+    if (found === 'no-data') throw ERRORS.FILE_NO_LONGER_EXISTS;
+    const { info, stats } = found;
     const upload = new Upload({
       id,
       size: info.size,
@@ -317,6 +316,14 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
         await close();
       },
     });
+  }
+
+  /** An upload's info and its data file's stats: everything the store knows of it, read once. */
+  private async infoAndData(id: string): Promise<{ info: UploadInfo; stats: fs.Stats } | 'no-info' | 'no-data'> {
+    const info = await this.infoFiles.get(id);
+    if (!info) return 'no-info';
+    const stats = await this.statData(id);
+    return stats ? { info, stats } : 'no-data';
   }
 
   private async statData(id: string): Promise<fs.Stats | null> {
