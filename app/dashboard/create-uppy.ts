@@ -2,6 +2,7 @@ import Uppy, { type Body, type Meta } from '@uppy/core';
 import GoldenRetriever from '@uppy/golden-retriever';
 import Tus, { type TusDetailedError } from '@uppy/tus';
 import { uploadLargeFilesInPieces, type PieceSettings } from './parallel-pieces';
+import { settleFinishedRestores } from './settle-finished-restores';
 import { terminateAbandonedUploads } from './terminate-abandoned-uploads';
 import { uppyLocale } from './uppy-locale';
 import type { Language } from '../i18n';
@@ -83,5 +84,6 @@ export function createUppy(
   // Live as long as the instance: nothing to unsubscribe.
   uploadLargeFilesInPieces(uppy, settings);
   terminateAbandonedUploads(uppy, settings.endpoint);
+  settleFinishedRestores(uppy, token);
   return uppy;
 }
