@@ -1,0 +1,106 @@
+/**
+ * npm run bench: OURS (the app as `npm start` serves it), the standalone
+ * @tus/server baseline and the bare Node sinks, started side by side on
+ * loopback and measured cell by cell, servers interleaved in every repetition.
+ * Prints a table and writes JSON lines; exits 1 only when a server failed or
+ * an upload was not byte-complete (a missed target is reported, not fatal).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCell, type CellRecord } from './cell';
+import { formatSelfTime, mainThreadProfile, topSelfTime } from './cpu-profile';
+import { readOptions, USAGE, type BenchOptions } from './options';
+import { planFor, workloadsFor } from './plan';
+import { formatCell, formatTable, JsonLines, misses } from './report';
+import { PROJECT_ROOT, requireProductionBuild, startServer, type BenchServer, type ServerName } from './servers';
+import { summarize } from './summary';
+import { warmUp } from './warm-up';
+
+const TMPFS_MAGIC = 0x01021994;
+
+/** Upload folders must be on the real disk: tmpfs would measure memory, not the disk a server writes to. */
+function workRoot(options: BenchOptions): string {
+  if (options.dir) return options.dir;
+  const tmp = os.tmpdir();
+  return fs.statfsSync(tmp).type === TMPFS_MAGIC ? path.join(PROJECT_ROOT, 'bench', 'results') : tmp;
+}
+
+async function main(): Promise<number> {
+  const options = readOptions(process.argv.slice(2));
+  if (options === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const root = workRoot(options);
+  fs.mkdirSync(root, { recursive: true });
+  const workDir = fs.mkdtempSync(path.join(root, 'bench-'));
+  const plan = planFor(options, workDir);
+  const workloads = workloadsFor(options, plan);
+  const needed = options.servers.filter((name) => workloads.some((workload) => workload.servers.includes(name)));
+  if (needed.includes('ours')) requireProductionBuild();
+
+  const json = new JsonLines(options.jsonFile);
+  json.write({ type: 'run', startedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, options, plan });
+  console.log(
+    `bench: ${workloads.map((w) => w.scenario).join(', ')} on ${needed.join(', ')}, ${options.reps} repetition(s), in ${workDir}`,
+  );
+
+  const servers: BenchServer[] = [];
+  const cells: CellRecord[] = [];
+  let failed = false;
+  try {
+    servers.push(...(await Promise.all(needed.map((name) => startServer(name, { workDir, cpuProfileDir: options.cpuProfileDir })))));
+    for (const server of servers) await warmUp(server);
+    const byName = new Map<ServerName, BenchServer>(servers.map((server) => [server.name, server]));
+    for (let rep = 0; rep < options.reps; rep++) {
+      for (const workload of workloads) {
+        for (const name of needed) {
+          const server = byName.get(name);
+          if (!server || !workload.servers.includes(name) || !server.running()) continue;
+          try {
+            const cell = await runCell(workload, server, plan, rep);
+            cells.push(cell);
+            json.write(cell);
+            console.log(formatCell(cell));
+          } catch (error) {
+            failed = true;
+            const message = error instanceof Error ? error.message : String(error);
+            json.write({ type: 'failure', scenario: workload.scenario, server: name, rep, message });
+            console.error(`FAIL ${workload.scenario} / ${name} #${rep + 1}: ${message}`);
+          }
+        }
+      }
+    }
+  } catch (error) {
+    failed = true;
+    console.error(`FAIL ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+
+  const rows = summarize(cells);
+  for (const row of rows) json.write(row);
+  console.log(`\n${formatTable(rows)}\n`);
+  for (const line of misses(rows)) console.log(line);
+  console.log(`JSON lines: ${options.jsonFile}`);
+  const ours = servers.find((server) => server.name === 'ours');
+  if (options.cpuProfileDir && ours) reportProfile(options.cpuProfileDir, ours.pid);
+  if (failed) console.error('bench FAILED: a server failed or an upload was not byte-complete (see FAIL above)');
+  return failed ? 1 : 0;
+}
+
+function reportProfile(dir: string, pid: number): void {
+  const file = mainThreadProfile(dir, pid);
+  if (!file) return void console.log(`no CPU profile of OURS (pid ${pid}) was written in ${dir}`);
+  console.log(`\nCPU profile of OURS (main thread): ${file}\nTop self time (idle left out):\n${formatSelfTime(topSelfTime(file))}`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
