@@ -1,5 +1,6 @@
 import type { BenchOptions } from './options';
 import { concurrent } from './workloads/concurrent';
+import { dashboard } from './workloads/dashboard';
 import { chunked, memory, single } from './workloads/large-upload';
 import { tiny } from './workloads/tiny';
 import type { Plan, Workload } from './workloads/workload';
@@ -35,6 +36,8 @@ export function workloadsFor(options: BenchOptions, plan: Plan): Workload[] {
         return [concurrent];
       case 'tiny':
         return [tiny];
+      case 'dashboard':
+        return [dashboard];
       case 'memory':
         return plan.memoryBytes.map(memory);
     }

@@ -16,6 +16,7 @@ import { formatCell, formatTable, JsonLines, misses } from './report';
 import { PROJECT_ROOT, requireProductionBuild, startServer, type BenchServer, type ServerName } from './servers';
 import { summarize } from './summary';
 import { warmUp } from './warm-up';
+import { secondsSince } from './workloads/workload';
 
 const TMPFS_MAGIC = 0x01021994;
 
@@ -50,8 +51,12 @@ async function main(): Promise<number> {
   const cells: CellRecord[] = [];
   let failed = false;
   try {
+    const starting = process.hrtime.bigint();
     servers.push(...(await Promise.all(needed.map((name) => startServer(name, { workDir, cpuProfileDir: options.cpuProfileDir })))));
     for (const server of servers) await warmUp(server);
+    console.log(
+      `servers started and warmed up in ${secondsSince(starting).toFixed(1)} s: ${servers.map((s) => `${s.name} pid ${s.pid}`).join(', ')}`,
+    );
     const byName = new Map<ServerName, BenchServer>(servers.map((server) => [server.name, server]));
     for (let rep = 0; rep < options.reps; rep++) {
       for (const workload of workloads) {
