@@ -49,7 +49,7 @@ function receive(req: http.IncomingMessage, file: FileHandle, position: number):
         if (bytesWritten !== bytes) return reject(new Error(`short write: ${bytesWritten} of ${bytes} bytes`));
         stored += bytes;
         writing = false;
-        if (queued >= WRITE_MIN || (ended && queued > 0)) write();
+        if (queued > 0 && (queued >= WRITE_MIN || ended)) write();
         else if (ended) finish();
         if (req.isPaused() && queued < QUEUE_MAX) req.resume();
       }, reject);
