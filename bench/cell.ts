@@ -21,6 +21,8 @@ export interface CellRecord {
   cpuSeconds: number;
   /** CPU seconds per GB (10^9 bytes) of request body stored. */
   cpuSecondsPerGB: number;
+  /** The same for the bench process (the client), to show it was not the bottleneck. */
+  clientCpuSecondsPerGB: number;
 }
 
 /**
@@ -33,9 +35,12 @@ export async function runCell(workload: Workload, server: BenchServer, plan: Pla
   const before = new Set(fs.readdirSync(server.uploadDir));
   resetPeak(server.pid);
   const idle = sampleProcess(server.pid);
+  const client = process.cpuUsage();
   try {
     const measured = await workload.run(server, plan);
     const after = sampleProcess(server.pid);
+    const clientUsage = process.cpuUsage(client);
+    const perGB = (seconds: number) => seconds / (measured.bytes / 1e9);
     const peakAboveIdleMiB = (after.peakRss - idle.rss) / MiB;
     const cpuSeconds = after.cpuSeconds - idle.cpuSeconds;
     return {
@@ -51,7 +56,8 @@ export async function runCell(workload: Workload, server: BenchServer, plan: Pla
       peakRssMiB: after.peakRss / MiB,
       peakAboveIdleMiB,
       cpuSeconds,
-      cpuSecondsPerGB: cpuSeconds / (measured.bytes / 1e9),
+      cpuSecondsPerGB: perGB(cpuSeconds),
+      clientCpuSecondsPerGB: perGB((clientUsage.user + clientUsage.system) / 1e6),
     };
   } finally {
     for (const entry of fs.readdirSync(server.uploadDir)) {

@@ -20,6 +20,7 @@ function cells(scenario: string, server: ServerName, values: number[], unit: Uni
     peakAboveIdleMiB: 10,
     cpuSeconds: 1,
     cpuSecondsPerGB: 1,
+    clientCpuSecondsPerGB: 1,
   }));
 }
 
