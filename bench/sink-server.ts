@@ -2,8 +2,9 @@
  * The sink: the practical limit of a Node server that stores request bodies
  * with the same durability promise as ours (bytes flushed with fdatasync, and
  * a new file's folder entry with fsync, before any 2xx). Body chunks are
- * coalesced into large positioned writev calls on one FileHandle, with no
- * stream conversion in between. It speaks just enough tus for the bench's
+ * coalesced into positioned writev calls on one FileHandle (whatever queued
+ * while the previous write ran goes in the next), with no stream conversion
+ * in between. It speaks just enough tus for the bench's
  * client (OPTIONS, POST with or without a body, PATCH, HEAD, DELETE) and keeps
  * offsets in memory. SINK_SYNC=none drops the flushes (shown for information).
  */
@@ -18,10 +19,13 @@ const directory = process.env.UPLOAD_DIR ?? '';
 if (!port || !directory) throw new Error('sink-server needs PORT and UPLOAD_DIR');
 const flush = process.env.SINK_SYNC !== 'none';
 
-/** A write starts once this much is queued (or the body ended). */
-const WRITE_MIN = 1024 * 1024;
-/** The body is paused while this much waits for the disk. */
-const QUEUE_MAX = 16 * 1024 * 1024;
+/**
+ * The body is paused while this much waits for the disk. Writes start as soon
+ * as the previous one is done, with everything that queued meanwhile: tried
+ * against a 1 MiB minimum write with a 16 MiB queue, and against a 4 MiB
+ * queue, this was as fast or faster on 1 GiB uploads, and holds less memory.
+ */
+const QUEUE_MAX = 1024 * 1024;
 const ROUTE = '/files';
 const TUS = { 'Tus-Resumable': '1.0.0' };
 
@@ -49,7 +53,7 @@ function receive(req: http.IncomingMessage, file: FileHandle, position: number):
         if (bytesWritten !== bytes) return reject(new Error(`short write: ${bytesWritten} of ${bytes} bytes`));
         stored += bytes;
         writing = false;
-        if (queued > 0 && (queued >= WRITE_MIN || ended)) write();
+        if (queued > 0) write();
         else if (ended) finish();
         if (req.isPaused() && queued < QUEUE_MAX) req.resume();
       }, reject);
@@ -58,14 +62,13 @@ function receive(req: http.IncomingMessage, file: FileHandle, position: number):
     req.on('data', (chunk: Buffer) => {
       queue.push(chunk);
       queued += chunk.length;
-      if (!writing && queued >= WRITE_MIN) write();
+      if (!writing) write();
       else if (queued >= QUEUE_MAX) req.pause();
     });
     req.on('end', () => {
       ended = true;
-      if (writing) return;
-      if (queued > 0) write();
-      else finish();
+      // Nothing queues while no write runs: the running write, if any, finishes.
+      if (!writing) finish();
     });
     req.on('error', reject);
   });
