@@ -9,7 +9,7 @@ const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 
 /** The sizes, or the smoke run's (small enough to finish well under a minute). */
-export function planFor(options: BenchOptions, workDir: string): Plan {
+export function planFor(options: BenchOptions): Plan {
   const full = !options.quick;
   return {
     largeBytes: options.largeBytes,
@@ -20,7 +20,6 @@ export function planFor(options: BenchOptions, workDir: string): Plan {
     tinyBytes: 1024,
     dashboardBytes: options.largeBytes,
     memoryBytes: options.tenGiB ? [options.largeBytes, 10 * GiB] : [options.largeBytes],
-    workDir,
   };
 }
 

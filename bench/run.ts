@@ -33,13 +33,13 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const root = workRoot(options);
-  fs.mkdirSync(root, { recursive: true });
-  const workDir = fs.mkdtempSync(path.join(root, 'bench-'));
-  const plan = planFor(options, workDir);
+  const plan = planFor(options);
   const workloads = workloadsFor(options, plan);
   const needed = options.servers.filter((name) => workloads.some((workload) => workload.servers.includes(name)));
   if (needed.includes('ours')) requireProductionBuild();
+  const root = workRoot(options);
+  fs.mkdirSync(root, { recursive: true });
+  const workDir = fs.mkdtempSync(path.join(root, 'bench-'));
 
   const json = new JsonLines(options.jsonFile);
   json.write({ type: 'run', startedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, options, plan });

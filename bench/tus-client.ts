@@ -8,6 +8,9 @@ import http from 'node:http';
  */
 const BLOCK = randomFillSync(Buffer.alloc(1024 * 1024));
 
+/** A request whose socket sees no traffic this long is abandoned. */
+const IDLE_TIMEOUT_MS = 120_000;
+
 export const OCTET_STREAM = 'application/offset+octet-stream';
 
 export interface TusAnswer {
@@ -79,6 +82,10 @@ export class TusClient {
         res.once('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
       });
       req.on('error', reject);
+      // A server that stops answering fails the cell rather than hanging the run; the final flush of a 10 GiB upload fits well inside.
+      req.setTimeout(IDLE_TIMEOUT_MS, () =>
+        req.destroy(new IncompleteUpload(`${method} ${url}: nothing moved for ${IDLE_TIMEOUT_MS / 1000} s`)),
+      );
       const pump = () => {
         while (left > 0) {
           const n = Math.min(left, BLOCK.length);

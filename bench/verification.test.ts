@@ -13,19 +13,16 @@ import type { Plan } from './workloads/workload';
 
 const MiB = 1024 * 1024;
 
-function plan(workDir: string): Plan {
-  return {
-    largeBytes: 8 * MiB,
-    chunkBytes: MiB,
-    concurrentUploads: 4,
-    concurrentBytes: MiB,
-    tinyCount: 20,
-    tinyBytes: 1024,
-    dashboardBytes: MiB,
-    memoryBytes: [MiB],
-    workDir,
-  };
-}
+const PLAN: Plan = {
+  largeBytes: 8 * MiB,
+  chunkBytes: MiB,
+  concurrentUploads: 4,
+  concurrentBytes: MiB,
+  tinyCount: 20,
+  tinyBytes: 1024,
+  dashboardBytes: MiB,
+  memoryBytes: [MiB],
+};
 
 let workDir: string;
 test.beforeEach(() => {
@@ -39,7 +36,7 @@ test('the fdatasync sink serves every workload of the raw client, byte-complete'
   const sink = await startServer('sink', { workDir });
   try {
     for (const workload of [single, concurrent, tiny]) {
-      const measured = await workload.run(sink, plan(workDir));
+      const measured = await workload.run(sink, PLAN);
       expect(measured.value, workload.scenario).toBeGreaterThan(0);
     }
     const files = fs.readdirSync(sink.uploadDir).map((name) => fs.statSync(path.join(sink.uploadDir, name)).size);
@@ -98,17 +95,17 @@ async function lyingServer(keep: (bytes: number) => number): Promise<{ server: B
 test('a server that answers every offset right but stores fewer bytes fails the cell', async () => {
   const half = await lyingServer((bytes) => Math.floor(bytes / 2));
   try {
-    const failure = single.run(half.server, plan(workDir));
+    const failure = single.run(half.server, PLAN);
     await expect(failure).rejects.toBeInstanceOf(IncompleteUpload);
     await expect(failure).rejects.toThrow(`stored ${4 * MiB} of ${8 * MiB} bytes`);
     // Its creation-with-upload answers no Upload-Offset: the bytes of a tiny upload are not acknowledged.
-    await expect(tiny.run(half.server, plan(workDir))).rejects.toThrow(/answered offset 0/);
+    await expect(tiny.run(half.server, PLAN)).rejects.toThrow(/answered offset 0/);
   } finally {
     half.close();
   }
   const none = await lyingServer(() => 0);
   try {
-    await expect(concurrent.run(none.server, plan(workDir))).rejects.toThrow(/stored 0 of 1048576 bytes/);
+    await expect(concurrent.run(none.server, PLAN)).rejects.toThrow(/stored 0 of 1048576 bytes/);
   } finally {
     none.close();
   }

@@ -15,8 +15,6 @@ export interface Plan {
   dashboardBytes: number;
   /** One memory scenario per size. */
   memoryBytes: number[];
-  /** Scratch space on the same disk as the upload folders (the dashboard's source file). */
-  workDir: string;
 }
 
 /** What one cell measured, before the process statistics are added. */
