@@ -47,23 +47,33 @@ async function main(): Promise<number> {
     `bench: ${workloads.map((w) => w.scenario).join(', ')} on ${needed.join(', ')}, ${options.reps} repetition(s), in ${workDir}`,
   );
 
+  /** Every server process started, in order, so each is stopped (and each OURS profile found) at the end. */
   const servers: BenchServer[] = [];
+  const start = async (name: ServerName): Promise<BenchServer> => {
+    const server = await startServer(name, { workDir, cpuProfileDir: options.cpuProfileDir });
+    servers.push(server);
+    await warmUp(server);
+    return server;
+  };
   const cells: CellRecord[] = [];
   let failed = false;
   try {
     const starting = process.hrtime.bigint();
-    servers.push(...(await Promise.all(needed.map((name) => startServer(name, { workDir, cpuProfileDir: options.cpuProfileDir })))));
-    for (const server of servers) await warmUp(server);
+    const byName = new Map<ServerName, BenchServer>((await Promise.all(needed.map(start))).map((server) => [server.name, server]));
     console.log(
       `servers started and warmed up in ${secondsSince(starting).toFixed(1)} s: ${servers.map((s) => `${s.name} pid ${s.pid}`).join(', ')}`,
     );
-    const byName = new Map<ServerName, BenchServer>(servers.map((server) => [server.name, server]));
     for (let rep = 0; rep < options.reps; rep++) {
       for (const workload of workloads) {
         for (const name of needed) {
-          const server = byName.get(name);
+          let server = byName.get(name);
           if (!server || !workload.servers.includes(name) || !server.running()) continue;
           try {
+            if (workload.freshServer) {
+              await server.stop();
+              server = await start(name);
+              byName.set(name, server);
+            }
             const cell = await runCell(workload, server, plan, rep);
             cells.push(cell);
             json.write(cell);
@@ -90,8 +100,8 @@ async function main(): Promise<number> {
   console.log(`\n${formatTable(rows)}\n`);
   for (const line of misses(rows)) console.log(line);
   console.log(`JSON lines: ${options.jsonFile}`);
-  const ours = servers.find((server) => server.name === 'ours');
-  if (options.cpuProfileDir && ours) reportProfile(options.cpuProfileDir, ours.pid);
+  const cpuProfileDir = options.cpuProfileDir;
+  if (cpuProfileDir) for (const ours of servers.filter((server) => server.name === 'ours')) reportProfile(cpuProfileDir, ours.pid);
   if (failed) console.error('bench FAILED: a server failed or an upload was not byte-complete (see FAIL above)');
   return failed ? 1 : 0;
 }
@@ -99,7 +109,9 @@ async function main(): Promise<number> {
 function reportProfile(dir: string, pid: number): void {
   const file = mainThreadProfile(dir, pid);
   if (!file) return void console.log(`no CPU profile of OURS (pid ${pid}) was written in ${dir}`);
-  console.log(`\nCPU profile of OURS (main thread): ${file}\nTop self time (idle left out):\n${formatSelfTime(topSelfTime(file))}`);
+  console.log(
+    `\nCPU profile of OURS pid ${pid} (main thread): ${file}\nTop self time (idle left out):\n${formatSelfTime(topSelfTime(file))}`,
+  );
 }
 
 main().then(

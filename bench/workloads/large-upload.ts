@@ -17,6 +17,7 @@ interface LargeUpload {
   servers: readonly ServerName[];
   size: (plan: Plan) => number;
   chunk: (plan: Plan) => number;
+  freshServer?: boolean;
 }
 
 /** One upload, POST then PATCHes of `chunk` bytes, timed from the POST to the last answer. */
@@ -25,6 +26,7 @@ function largeUpload(spec: LargeUpload): Workload {
     scenario: spec.scenario,
     unit: spec.unit,
     servers: spec.servers,
+    freshServer: spec.freshServer,
     async run(server, plan) {
       const size = spec.size(plan);
       const client = new TusClient(server.endpoint);
@@ -65,5 +67,6 @@ export function memory(bytes: number): Workload {
     servers: ['ours'],
     size: () => bytes,
     chunk: () => bytes,
+    freshServer: true,
   });
 }

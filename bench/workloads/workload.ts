@@ -34,6 +34,11 @@ export interface Workload {
   readonly unit: Unit;
   /** Servers this workload runs against (the dashboard and memory only against OURS). */
   readonly servers: readonly ServerName[];
+  /**
+   * Run each cell on a server process started for it: its idle RSS is then the
+   * server's own, not a heap that earlier cells grew (which would hide a peak).
+   */
+  readonly freshServer?: boolean;
   run(server: BenchServer, plan: Plan): Promise<Measurement>;
 }
 
