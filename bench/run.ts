@@ -55,6 +55,16 @@ async function main(): Promise<number> {
     await warmUp(server);
     return server;
   };
+  // Ctrl-C or a CI timeout: stop the servers (and remove their files) rather than leave them running.
+  const interrupted = () => {
+    console.error('bench: interrupted; stopping the servers');
+    void Promise.all(servers.map((server) => server.stop())).finally(() => {
+      fs.rmSync(workDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const cells: CellRecord[] = [];
   let failed = false;
   try {
