@@ -1,0 +1,44 @@
+import type { BenchOptions } from './options';
+import { concurrent } from './workloads/concurrent';
+import { dashboard } from './workloads/dashboard';
+import { chunked, memory, single } from './workloads/large-upload';
+import { tiny } from './workloads/tiny';
+import type { Plan, Workload } from './workloads/workload';
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+
+/** The sizes, or the smoke run's (small enough to finish well under a minute). */
+export function planFor(options: BenchOptions): Plan {
+  const full = !options.quick;
+  return {
+    largeBytes: options.largeBytes,
+    chunkBytes: full ? 16 * MiB : MiB,
+    concurrentUploads: full ? 64 : 4,
+    concurrentBytes: full ? 16 * MiB : MiB,
+    tinyCount: full ? 2000 : 50,
+    tinyBytes: 1024,
+    dashboardBytes: options.largeBytes,
+    memoryBytes: options.tenGiB ? [options.largeBytes, 10 * GiB] : [options.largeBytes],
+  };
+}
+
+/** The selected workloads in the order each repetition runs them. */
+export function workloadsFor(options: BenchOptions, plan: Plan): Workload[] {
+  return options.workloads.flatMap((name) => {
+    switch (name) {
+      case 'single':
+        return [single];
+      case 'chunked':
+        return [chunked];
+      case 'concurrent':
+        return [concurrent];
+      case 'tiny':
+        return [tiny];
+      case 'dashboard':
+        return [dashboard];
+      case 'memory':
+        return plan.memoryBytes.map(memory);
+    }
+  });
+}

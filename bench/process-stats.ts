@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+
+/** Kernel clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+export const MiB = 1024 * 1024;
+
+/** A server process's memory and CPU, read from /proc (Linux only). */
+export interface ProcessSample {
+  /** Resident set size now (VmRSS), bytes. */
+  rss: number;
+  /** Peak resident set size since the last resetPeak (VmHWM), bytes. */
+  peakRss: number;
+  /** User + system CPU time consumed so far, seconds. */
+  cpuSeconds: number;
+}
+
+function statusField(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+  if (!match) throw new Error(`/proc status has no ${field}`);
+  return Number(match[1]) * 1024;
+}
+
+export function sampleProcess(pid: number): ProcessSample {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 (utime) and 15 (stime) of proc(5); fields[0] is field 3.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { rss: statusField(status, 'VmRSS'), peakRss: statusField(status, 'VmHWM'), cpuSeconds: ticks / CLOCK_TICKS };
+}
+
+/** Resets VmHWM to the current RSS (proc(5), clear_refs value 5), so a cell's peak is its own. */
+export function resetPeak(pid: number): void {
+  fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}

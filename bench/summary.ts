@@ -1,0 +1,83 @@
+import type { CellRecord } from './cell';
+import type { ServerName } from './servers';
+import { TARGETS } from './targets';
+import type { Unit } from './workloads/workload';
+
+export interface Verdict {
+  /** e.g. `>= 4x baseline single`. */
+  target: string;
+  /** The ratio or value compared; null when the reference was not measured. */
+  actual: number | null;
+  pass: boolean | null;
+}
+
+/** One row of the table: every repetition of one scenario on one server. */
+export interface SummaryRecord {
+  type: 'summary';
+  scenario: string;
+  server: ServerName;
+  unit: Unit;
+  reps: number;
+  median: number;
+  min: number;
+  max: number;
+  vsBaseline: number | null;
+  vsSink: number | null;
+  verdicts: Verdict[];
+  /** Highest peak RSS of its cells, MiB. */
+  peakRssMiB: number;
+  medianCpuSecondsPerGB: number;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+export function summarize(cells: CellRecord[]): SummaryRecord[] {
+  const groups = new Map<string, CellRecord[]>();
+  for (const cell of cells) {
+    const key = `${cell.scenario}\u0000${cell.server}`;
+    groups.set(key, [...(groups.get(key) ?? []), cell]);
+  }
+  const medians = new Map([...groups].map(([key, group]) => [key, median(group.map((cell) => cell.value))]));
+  const medianOf = (scenario: string, server: ServerName) => medians.get(`${scenario}\u0000${server}`);
+  const ratio = (value: number, reference: number | undefined) => (reference ? value / reference : null);
+
+  return [...groups.values()].map((group) => {
+    const { scenario, server, unit } = group[0];
+    const values = group.map((cell) => cell.value);
+    const value = median(values);
+    const throughput = unit !== 'MiB above idle';
+    const verdicts: Verdict[] = [];
+    if (server === 'ours') {
+      for (const target of TARGETS) {
+        if ('against' in target && target.scenario === scenario) {
+          const actual = ratio(value, medianOf(target.against.scenario, target.against.server));
+          const reference =
+            target.against.scenario === scenario ? target.against.server : `${target.against.server} ${target.against.scenario}`;
+          verdicts.push({ target: `>= ${target.atLeast}x ${reference}`, actual, pass: actual === null ? null : actual >= target.atLeast });
+        }
+        if ('scenarioPrefix' in target && scenario.startsWith(target.scenarioPrefix)) {
+          verdicts.push({ target: `<= ${target.atMost} MiB`, actual: value, pass: value <= target.atMost });
+        }
+      }
+    }
+    return {
+      type: 'summary',
+      scenario,
+      server,
+      unit,
+      reps: group.length,
+      median: value,
+      min: Math.min(...values),
+      max: Math.max(...values),
+      vsBaseline: throughput && server !== 'baseline' ? ratio(value, medianOf(scenario, 'baseline')) : null,
+      vsSink: throughput && server !== 'sink' ? ratio(value, medianOf(scenario, 'sink')) : null,
+      verdicts,
+      peakRssMiB: Math.max(...group.map((cell) => cell.peakRssMiB)),
+      medianCpuSecondsPerGB: median(group.map((cell) => cell.cpuSecondsPerGB)),
+    };
+  });
+}
