@@ -1,7 +1,7 @@
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/server';
 import type { Redis } from 'ioredis';
 import { refuse } from '../errors';
-import { connectRedis } from '../redis/connection';
+import { connectRedis, refuseWhenUnreachable } from '../redis/connection';
 import { acquireLease, type Lease } from '../redis/lease';
 
 export interface RedisLockerOptions {
@@ -223,13 +223,9 @@ export class RedisLock implements Lock {
   }
 }
 
-async function unavailableOnFailure<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    console.error('[redis] lock command failed:', error instanceof Error ? error.message : error);
-    throw refuse.lockUnavailable();
-  }
+/** A lock command; Redis unreachable becomes 503 ERR_LOCK_UNAVAILABLE. */
+function unavailableOnFailure<T>(run: () => Promise<T>): Promise<T> {
+  return refuseWhenUnreachable('lock command', refuse.lockUnavailable, run);
 }
 
 /** Resolves when `released` does, after `ms`, or when `signal` aborts, whichever comes first. */

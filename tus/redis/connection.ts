@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { UploadError } from '../errors';
 
 /** A connection attempt that gets no answer (a host that drops packets) fails after this long. */
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -42,4 +43,18 @@ export function connectRedis(url: URL, role: string): Redis {
 /** The URL without credentials, for logs. */
 function redactedHost(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+}
+
+/**
+ * Runs Redis commands for a request; a failure (Redis unreachable, a
+ * command timing out) is logged and becomes `refusal`: the client gets a
+ * clear, retriable answer instead of a 500.
+ */
+export async function refuseWhenUnreachable<T>(what: string, refusal: () => UploadError, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    console.error(`[redis] ${what} failed:`, error instanceof Error ? error.message : error);
+    throw refusal();
+  }
 }
