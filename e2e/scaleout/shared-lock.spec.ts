@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test';
 import { AppServer } from '../support/app-server';
 import { uploadIdOf } from '../support/clients';
 import { sha256 } from '../support/files';
-import { createUpload, rawRequest } from '../support/http';
+import { createUpload, patch, rawRequest, TUS } from '../support/http';
 import { OpenPatch, type RawAnswer } from '../support/open-patch';
 import { stallThenResume } from '../support/stalled-patch';
 import { RedisServer } from '../support/redis';
@@ -124,4 +124,42 @@ test('two PATCHes of one upload at once, one on A and one on B: only one ever wr
   const onDisk = fs.readFileSync(path.join(sharedDir, id));
   expect(onDisk.length).toBe(stored);
   expect(sha256(onDisk), 'the stored bytes are the writer’s alone').toBe(sha256(bodies[writer].subarray(0, stored)));
+});
+
+test('Redis down: requests that need the lock get 503 ERR_LOCK_UNAVAILABLE and change nothing; Redis back: the upload resumes on the other instance', async () => {
+  const size = 256 * 1024;
+  const data = randomBytes(size);
+  const url = await createUpload(a.endpoint, size);
+  const half = size / 2;
+  expect((await patch(url, 0, data.subarray(0, half))).status).toBe(204);
+
+  await redis.stop();
+  try {
+    for (const refused of [
+      await rawRequest(on(b, url), { method: 'HEAD', headers: TUS }),
+      await patch(on(b, url), half, data.subarray(half)),
+    ]) {
+      expect(refused.status, refused.text).toBe(503);
+      expect(refused.headers['retry-after']).toBe('2');
+    }
+    const refusedPatch = await patch(on(a, url), half, data.subarray(half));
+    expect(refusedPatch.text).toMatch(/^ERR_LOCK_UNAVAILABLE: /);
+    expect(fs.statSync(path.join(sharedDir, uploadIdOf(url))).size, 'nothing was written while the lock was unavailable').toBe(half);
+  } finally {
+    await redis.launch();
+  }
+
+  // The instances reconnect by themselves; a client retrying 5xx gets through within seconds.
+  const deadline = Date.now() + 15_000;
+  let head = await rawRequest(on(b, url), { method: 'HEAD', headers: TUS });
+  while (head.status === 503 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    head = await rawRequest(on(b, url), { method: 'HEAD', headers: TUS });
+  }
+  expect(head.status, head.text).toBe(200);
+  expect(head.headers['upload-offset']).toBe(String(half));
+  const rest = await patch(on(b, url), half, data.subarray(half));
+  expect(rest.status, rest.text).toBe(204);
+  const download = await rawRequest(on(a, url), { method: 'GET' });
+  expect(sha256(download.body)).toBe(sha256(data));
 });
