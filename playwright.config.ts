@@ -23,6 +23,8 @@ export default defineConfig({
     { name: 'bench', testDir: 'bench', testMatch: '**/*.test.ts' },
     { name: 'protocol', testDir: 'e2e/protocol' },
     { name: 'clients', testDir: 'e2e/clients' },
+    // Several app instances sharing Redis (and a folder); helper processes started by the tests.
+    { name: 'scaleout', testDir: 'e2e/scaleout' },
     {
       name: 'dashboard',
       testDir: 'e2e/dashboard',
