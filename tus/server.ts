@@ -1,4 +1,5 @@
 import type { MetadataValue } from '@tus/s3-store';
+import type { Redis } from 'ioredis';
 import { EVENTS, MemoryKvStore, MemoryLocker, Server, type Upload } from '@tus/server';
 import { accessPolicyOf, type AccessPolicy } from './access';
 import { canConcatenate, canCreateWithDetails } from './capabilities';
@@ -13,7 +14,10 @@ import { HeadHandler } from './handlers/head';
 import { OptionsHandler } from './handlers/options';
 import { PatchHandler } from './handlers/patch';
 import { PostHandler } from './handlers/post';
+import { RedisKvStore } from './kv/redis';
 import { HeldLockTracker } from './lockers/held-locks';
+import { RedisLocker } from './lockers/redis';
+import { RedisSweepLease } from './redis/sweep-lease';
 import { LocalFileStore } from './stores/file';
 import { S3UploadStore } from './stores/s3';
 import { startSweeper, sweepExpired } from './sweeper';
@@ -36,8 +40,10 @@ export interface UploadEngine {
   access: AccessPolicy;
   /** Makes the folder consistent after a stop and starts the sweeper; once, in the serving process. */
   start(): Promise<void>;
-  /** One sweep now; returns the ids removed. */
-  sweep(): Promise<string[]>;
+  /** One sweep now; returns the ids removed, or null when another instance was sweeping. */
+  sweep(): Promise<string[] | null>;
+  /** Closes connections to shared services (Redis), so a one-shot script can exit. */
+  close(): void;
 }
 
 /**
@@ -45,11 +51,13 @@ export interface UploadEngine {
  * configuration. This is the one place that decides what the server can do.
  */
 export function createUploadEngine(cfg: UploadConfig): UploadEngine {
-  const store = createStore(cfg);
+  // With several instances the lock must be shared, or two of them write one upload at once (see README, Scaling out).
+  const redisLocker = cfg.redisUrl ? RedisLocker.connect(cfg.redisUrl, cfg.redisKeyPrefix) : null;
+  const store = createStore(cfg, redisLocker?.redis ?? null);
   const events = openEventLog(cfg.eventLog);
   const expiration = new ExpirationPolicy(cfg.expiresAfterMs);
   const extensions = composeExtensions(store, expiration);
-  const locker = new HeldLockTracker(new MemoryLocker());
+  const locker = new HeldLockTracker(redisLocker ?? new MemoryLocker());
   const access = accessPolicyOf(cfg);
   // An owner that is not recorded could not be enforced: refuse to start rather than serve everyone's uploads to everyone.
   if (access.enabled && !canCreateWithDetails(store)) throw new Error('UPLOAD_TOKEN_SECRET is set but the store cannot record owners');
@@ -106,7 +114,8 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
     events.write({ type: 'terminated', id });
   });
 
-  const sweepDeps = { store, expiration, locker, isBusy: (id: string) => locker.isBusy(id), events };
+  const lease = redisLocker ? new RedisSweepLease(redisLocker.redis, cfg.redisKeyPrefix) : null;
+  const sweepDeps = { store, expiration, locks: locker, lease, events };
   return {
     config: cfg,
     server,
@@ -122,15 +131,20 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
       if (extensions.expiration && cfg.sweepIntervalMs !== null) startSweeper(sweepDeps, cfg.sweepIntervalMs);
     },
     sweep: () => sweepExpired(sweepDeps),
+    close: () => redisLocker?.close(),
   };
 }
 
 /** The stores the engine can be configured with (UPLOAD_STORE). */
 export type UploadStore = LocalFileStore | S3UploadStore;
 
-function createStore(cfg: UploadConfig): UploadStore {
+/** `redis`: the shared Redis connection when REDIS_URL is set, which then also holds the S3 store's cache for every instance. */
+function createStore(cfg: UploadConfig, redis: Redis | null): UploadStore {
   if (cfg.uploadStore === 'file' || !cfg.s3) return new LocalFileStore(cfg.uploadDir);
-  return new S3UploadStore({ settings: cfg.s3, cache: new MemoryKvStore<MetadataValue>() });
+  const cache = redis
+    ? new RedisKvStore<MetadataValue>(redis, `${cfg.redisKeyPrefix}s3-cache:`, cfg.redisCacheTtlMs)
+    : new MemoryKvStore<MetadataValue>();
+  return new S3UploadStore({ settings: cfg.s3, cache });
 }
 
 function withTrailingSlash(url: URL): URL {
