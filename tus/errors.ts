@@ -39,6 +39,16 @@ export class UploadError extends Error {
   }
 }
 
+/**
+ * Whether `error` is an UploadError, also one made by another copy of this
+ * module: Next.js bundles each route (and instrumentation, which creates the
+ * engine) separately, so a refusal thrown by the shared engine's store is not
+ * an `instanceof` the UploadError a route imported.
+ */
+export function isUploadError(error: unknown): error is UploadError {
+  return error instanceof Error && error.name === 'UploadError' && typeof (error as Partial<UploadError>).toResponse === 'function';
+}
+
 /** The refusals of the endpoint, by stable code. */
 export const refuse = {
   unsupportedVersion: (sent: string | null) =>

@@ -235,6 +235,36 @@ test('DELETE on one instance: the other answers 404 and the bucket holds nothing
   expect(open.Uploads ?? []).toEqual([]);
 });
 
+test('while the storage service is down every request says so with a retriable 503; once it is back the upload resumes byte-exact', async ({
+  ceph,
+}) => {
+  const data = randomBytes(9 * MiB);
+  const url = await createUpload(a.endpoint, data.length);
+  expect((await patch(url, 0, data.subarray(0, 8 * MiB))).status).toBe(204);
+  const finished = await uploadWhole(a.endpoint, Buffer.from('kept'));
+  await ceph.stop();
+  try {
+    const headAnswer = await head(url);
+    // A HEAD answer has no body to carry the code.
+    expect([headAnswer.status, headAnswer.headers['retry-after']]).toEqual([503, '2']);
+    const answers = [
+      await patch(url.replace(a.baseUrl, b.baseUrl), 8 * MiB, data.subarray(8 * MiB)),
+      await rawRequest(a.endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Length': 5 } }),
+      await rawRequest(finished, { method: 'GET' }),
+      await rawRequest(`${b.baseUrl}/api/uploads`, { method: 'GET' }),
+    ];
+    for (const answer of answers) {
+      expect([answer.status, answer.text.split(':')[0], answer.headers['retry-after']]).toEqual([503, 'ERR_STORAGE_UNAVAILABLE', '2']);
+    }
+  } finally {
+    await ceph.restart();
+  }
+  expect((await head(url.replace(a.baseUrl, b.baseUrl))).headers['upload-offset']).toBe(String(8 * MiB));
+  expect((await patch(url.replace(a.baseUrl, b.baseUrl), 8 * MiB, data.subarray(8 * MiB))).status).toBe(204);
+  expect(await sha256OfObject(uploadIdOf(url))).toBe(sha256(data));
+  expect(await (await fetch(finished)).text()).toBe('kept');
+});
+
 test.describe('expiration', () => {
   let expiring: AppServer;
   let expiringBucket: string;
