@@ -4,10 +4,12 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from '@playwright/test';
 import * as tus from 'tus-js-client';
+import { Redis } from 'ioredis';
 import { AppServer } from '../support/app-server';
 import { test } from '../support/ceph';
 import { requestsOf, runProcess, uploadIdOf } from '../support/clients';
 import { randomFile, sha256, sha256OfDownload, sha256OfFile } from '../support/files';
+import { RedisServer } from '../support/redis';
 import { EXTENSIONS, TUS, createUpload, head, headerTokens, patch, rawRequest, uploadWhole } from '../support/http';
 import { stallingHttpStack, uploadToEnd } from '../support/tus-js-client';
 
@@ -263,6 +265,47 @@ test('while the storage service is down every request says so with a retriable 5
   expect((await patch(url.replace(a.baseUrl, b.baseUrl), 8 * MiB, data.subarray(8 * MiB))).status).toBe(204);
   expect(await sha256OfObject(uploadIdOf(url))).toBe(sha256(data));
   expect(await (await fetch(finished)).text()).toBe('kept');
+});
+
+test.describe('with REDIS_URL', () => {
+  let redis: RedisServer;
+  let c: AppServer;
+  let d: AppServer;
+  let shared: string;
+
+  test.beforeAll(async ({ ceph }) => {
+    redis = await RedisServer.start();
+    shared = await ceph.newBucket();
+    const env = { ...ceph.appEnv, S3_BUCKET: shared, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'test:' };
+    [c, d] = await Promise.all([AppServer.start({ env }), AppServer.start({ env })]);
+  });
+  test.afterAll(async () => {
+    await Promise.all([c?.dispose(), d?.dispose()]);
+    await redis?.dispose();
+  });
+
+  test('the store cache is shared in Redis: a deferred length declared on one instance completes on the other', async () => {
+    const data = randomBytes(6 * MiB + 5);
+    const created = await rawRequest(c.endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Defer-Length': 1 } });
+    const urlC = new URL(created.headers.location!, c.endpoint).href;
+    const urlD = urlC.replace(c.baseUrl, d.baseUrl);
+    const id = uploadIdOf(urlC);
+    expect((await patch(urlD, 0, data.subarray(0, 6 * MiB))).status).toBe(204);
+    const connection = new Redis(redis.url);
+    try {
+      const cached = JSON.parse((await connection.get(`test:s3-cache:${id}`)) ?? 'null') as { 'upload-id'?: string } | null;
+      expect(cached?.['upload-id']).toBeTruthy();
+      expect((await patch(urlC, 6 * MiB, data.subarray(6 * MiB, 6 * MiB + 1), { 'Upload-Length': String(data.length) })).status).toBe(204);
+      const last = await patch(urlD, 6 * MiB + 1, data.subarray(6 * MiB + 1));
+      expect([last.status, last.headers['upload-offset']]).toEqual([204, String(data.length)]);
+      // Completion clears the entry for every instance.
+      expect(await connection.exists(`test:s3-cache:${id}`)).toBe(0);
+    } finally {
+      connection.disconnect();
+    }
+    const { Body } = await client.send(new GetObjectCommand({ Bucket: shared, Key: id }));
+    expect(sha256(Buffer.from(await Body!.transformToByteArray()))).toBe(sha256(data));
+  });
 });
 
 test.describe('expiration', () => {
