@@ -287,6 +287,7 @@ test.describe('with REDIS_URL', () => {
   test('the store cache is shared in Redis: a deferred length declared on one instance completes on the other', async () => {
     const data = randomBytes(6 * MiB + 5);
     const created = await rawRequest(c.endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Defer-Length': 1 } });
+    expect([created.status, created.text]).toEqual([201, '']);
     const urlC = new URL(created.headers.location!, c.endpoint).href;
     const urlD = urlC.replace(c.baseUrl, d.baseUrl);
     const id = uploadIdOf(urlC);
