@@ -25,6 +25,8 @@ export default defineConfig({
     { name: 'clients', testDir: 'e2e/clients' },
     // Several app instances sharing Redis (and a folder); helper processes started by the tests.
     { name: 'scaleout', testDir: 'e2e/scaleout' },
+    // Against a real Ceph RADOS Gateway, one per worker (e2e/support/ceph.ts).
+    { name: 's3', testDir: 'e2e/s3' },
     {
       name: 'dashboard',
       testDir: 'e2e/dashboard',
