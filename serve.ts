@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { ConfigError, readConfig, type UploadConfig } from './tus/config';
+import { servingNodeRequest } from './tus/node-request';
 
 /**
  * The production HTTP server: Next.js (the app and the upload endpoint)
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
   // requestTimeout 0: no cap on the total duration of a request (a large PATCH may take hours).
   const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
     if (refusedMethod(req, res)) return;
-    void handle(req, res);
+    // The upload endpoint reads request bodies from the Node stream (tus/node-request.ts).
+    servingNodeRequest(req, () => void handle(req, res));
   });
   // The socket idle timeout: a connection silent this long is destroyed; every byte re-arms it.
   server.timeout = settings.idleTimeoutMs;
