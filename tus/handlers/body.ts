@@ -82,6 +82,9 @@ class BoundedBody extends Readable {
     private readonly onBytes?: (received: number) => void,
   ) {
     super();
+    // The failure is kept and reported by receiveBody; a sink that has already given up
+    // (disk full) and stopped listening must not turn a client's later hang-up into a crash.
+    this.on('error', () => undefined);
     // Paused until the store reads: bytes flow at the pace of the disk.
     source.pause();
     source.on('data', this.onData);
