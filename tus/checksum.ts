@@ -1,5 +1,4 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
 import { refuse } from './errors';
 
@@ -57,21 +56,19 @@ function isAlgorithm(name: string): name is ChecksumAlgorithm {
   return Object.hasOwn(ALGORITHMS, name);
 }
 
-/** Passes bytes through unchanged while computing their digest. */
-export class DigestingStream extends Transform {
+/** The digest of a request's bytes, fed chunk by chunk as they go to the store (no extra pass, no stream hop). */
+export class ChunkDigest {
   private readonly state: Digest;
 
   constructor(readonly expected: ExpectedChecksum) {
-    super();
     this.state = newDigest(expected.algorithm);
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  update(chunk: Buffer): void {
     this.state.update(chunk);
-    callback(null, chunk);
   }
 
-  /** Whether the bytes that went through match the expected digest; call once the stream has ended. */
+  /** Whether the bytes fed so far match the expected digest; call once, after the last byte. */
   matches(): boolean {
     return this.state.digest().equals(this.expected.digest);
   }

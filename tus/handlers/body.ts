@@ -1,18 +1,19 @@
-import { PassThrough, Readable, type Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { ERRORS, StreamLimiter, type CancellationContext, type Upload } from '@tus/server';
+import { ERRORS, type CancellationContext, type Upload } from '@tus/server';
 import { isStorageFull, refuse } from '../errors';
+import { untouchedNodeBody } from '../node-request';
 
 export interface BodyReception<T> {
-  body: ReadableStream<Uint8Array> | null;
+  /** The request whose body is received. */
+  request: Request;
   /** Most bytes accepted; one more is a 413. */
   limit: number;
   context: CancellationContext;
   /** Called with the running total as bytes arrive (for progress events). */
   onBytes?: (received: number) => void;
-  /** A stream the bytes pass through on their way to the sink, e.g. a digest. */
-  through?: Transform;
+  /** Sees every byte on its way to the sink, in order (e.g. a digest). */
+  observe?: (chunk: Buffer) => void;
   /** Where the bytes go: the store's write or stageChunk. */
   sink: (data: Readable) => Promise<T>;
 }
@@ -25,56 +26,122 @@ export interface BodyReception<T> {
  * upload must store as much as possible. When the client vanishes, the
  * reception fails with ABORTED.
  */
-export async function receiveBody<T>({ body, limit, context, onBytes, through, sink }: BodyReception<T>): Promise<T> {
+export async function receiveBody<T>({ request, limit, context, onBytes, observe, sink }: BodyReception<T>): Promise<T> {
   if (context.signal.aborted) throw ERRORS.ABORTED;
-  // The proxy lets a cancellation end the stream without destroying the
-  // request itself, which would hang up on the client before it gets an answer.
-  const proxy = new PassThrough();
-  // The DOM and Node typings of ReadableStream differ only in name.
-  const source = body ? Readable.fromWeb(body as NodeReadableStream<Uint8Array>) : Readable.from([]);
-  let sourceError: unknown;
-  source.on('error', (error) => {
-    sourceError = error;
-    source.unpipe(proxy);
-    if (!context.signal.aborted) proxy.destroy(error);
-  });
-  const onAbort = () => {
-    source.unpipe(proxy);
-    if (!proxy.destroyed) proxy.end();
-  };
+  const source = bodyOf(request);
+  const body = new BoundedBody(source, limit, observe, onBytes);
+  const onAbort = () => body.stop();
   context.signal.addEventListener('abort', onAbort, { once: true });
-  if (onBytes) {
-    let received = 0;
-    proxy.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      onBytes(received);
-    });
-  }
   try {
-    const limited = new StreamLimiter(limit);
-    const flowing = through ? pipeline(source.pipe(proxy), limited, through) : pipeline(source.pipe(proxy), limited);
-    const last = through ?? limited;
-    // A sink that fails (disk full) stops reading; the flow must not wait for it forever.
-    const storing = sink(last).catch((error: unknown) => {
-      last.destroy(error instanceof Error ? error : new Error(String(error)));
+    let stored: T;
+    try {
+      stored = await sink(body);
+    } catch (error) {
+      body.detach();
+      // The body's failure (a 413, a vanished client) is the cause; the sink's is its echo.
+      if (body.failure !== null) throw body.failure;
+      // Disk full: read the rest of the body (no more than it may hold) so the client gets the 507
+      // instead of a connection reset in the middle of its send, and retries knowing why.
+      if (isStorageFull(error)) throw refuse.storageFull(await drain(source, limit - body.received));
       throw error;
-    });
-    const [flow, stored] = await Promise.allSettled([flowing, storing]);
-    if (stored.status === 'rejected' && (flow.status === 'fulfilled' || isPrematureClose(flow.reason))) throw stored.reason;
-    // Otherwise the flow's failure is the cause (a 413, a vanished client) and the sink's is its echo.
-    if (flow.status === 'rejected') throw flow.reason;
-    if (stored.status === 'rejected') throw stored.reason;
-    return stored.value;
-  } catch (error) {
-    source.unpipe(proxy);
-    const aborted = (sourceError !== undefined && error === sourceError) || (error instanceof Error && error.name === 'AbortError');
-    if (aborted) throw ERRORS.ABORTED;
-    // Disk full: read the rest of the body (no more than it may hold) so the client gets the 507
-    // instead of a connection reset in the middle of its send, and retries knowing why.
-    if (isStorageFull(error)) throw refuse.storageFull(await drain(source, limit));
-    throw error;
+    }
+    if (body.failure !== null) throw body.failure;
+    return stored;
   } finally {
     context.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * The request's body as a Node stream: the one our HTTP server received
+ * (no copy per chunk) when it is there and untouched, else the Web stream.
+ */
+function bodyOf(request: Request): Readable {
+  const native = request.bodyUsed ? null : untouchedNodeBody();
+  if (native) return native;
+  // The DOM and Node typings of ReadableStream differ only in name.
+  return request.body ? Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>) : Readable.from([]);
+}
+
+/**
+ * A request body on its way to the store: counts the bytes, refuses one more
+ * than the limit before it reaches the store, lets `observe` see each chunk,
+ * and can be ended early without destroying the request (a cancelled PATCH
+ * still answers its client). One hop, no per-chunk promise.
+ */
+class BoundedBody extends Readable {
+  received = 0;
+  /** Why the body stopped short, or null. */
+  failure: unknown = null;
+  private attached = true;
+
+  constructor(
+    private readonly source: Readable,
+    private readonly limit: number,
+    private readonly observe?: (chunk: Buffer) => void,
+    private readonly onBytes?: (received: number) => void,
+  ) {
+    super();
+    // The failure is kept and reported by receiveBody; a sink that has already given up
+    // (disk full) and stopped listening must not turn a client's later hang-up into a crash.
+    this.on('error', () => undefined);
+    // Paused until the store reads: bytes flow at the pace of the disk.
+    source.pause();
+    source.on('data', this.onData);
+    source.on('end', this.onEnd);
+    source.on('error', this.onFailure);
+    source.on('close', this.onClose);
+  }
+
+  override _read(): void {
+    if (this.attached) this.source.resume();
+  }
+
+  /** Ends the body here: the store keeps what it received. */
+  stop(): void {
+    if (!this.attached) return;
+    this.detach();
+    this.push(null);
+  }
+
+  /** Stops reading from the request; what is left of it stays there (for a drain). */
+  detach(): void {
+    if (!this.attached) return;
+    this.attached = false;
+    this.source.off('data', this.onData);
+    this.source.off('end', this.onEnd);
+    this.source.off('error', this.onFailure);
+    this.source.off('close', this.onClose);
+    this.source.pause();
+  }
+
+  private readonly onData = (chunk: Buffer) => {
+    this.received += chunk.length;
+    if (this.received > this.limit) {
+      this.fail(ERRORS.ERR_MAX_SIZE_EXCEEDED);
+      return;
+    }
+    this.observe?.(chunk);
+    this.onBytes?.(this.received);
+    if (!this.push(chunk)) this.source.pause();
+  };
+
+  private readonly onEnd = () => {
+    this.detach();
+    this.push(null);
+  };
+
+  /** The client vanished mid-body. */
+  private readonly onFailure = () => this.fail(ERRORS.ABORTED);
+
+  private readonly onClose = () => {
+    if (!this.source.readableEnded) this.fail(ERRORS.ABORTED);
+  };
+
+  private fail(reason: unknown): void {
+    this.detach();
+    this.failure = reason;
+    this.destroy(reason instanceof Error ? reason : new Error(String((reason as { body?: string }).body ?? reason)));
   }
 }
 
@@ -92,10 +159,6 @@ async function drain(source: Readable, limit: number): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function isPrematureClose(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 /**

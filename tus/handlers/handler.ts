@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { DataStore, ERRORS, EVENTS, type CancellationContext, type Lock, type Locker, type ServerOptions, type Upload } from '@tus/server';
 import type { AccessPolicy } from '../access';
 import { canKeepState, canStage, type StagedChunk, type UploadState } from '../capabilities';
-import { DigestingStream, parseUploadChecksum, type ExpectedChecksum } from '../checksum';
+import { ChunkDigest, parseUploadChecksum, type ExpectedChecksum } from '../checksum';
 import { UploadError, isStorageFull, refuse } from '../errors';
 import type { ExpirationPolicy } from '../expiration';
 import type { Extensions } from '../extensions';
@@ -133,15 +133,20 @@ export abstract class TusHandler extends EventEmitter {
     if (checksum && !canStage(store)) throw refuse.checksumUnsupportedByStore();
     const progress = this.progressReporter(req, upload);
     const onBytes = progress?.report;
-    const sinkAtOffset = { body: req.body, limit, context, onBytes };
+    const reception = { request: req, limit, context, onBytes };
     let staged: StagedChunk;
-    let digest: DigestingStream;
+    let digest: ChunkDigest;
     try {
       if (!checksum || !canStage(store)) {
-        return await receiveBody({ ...sinkAtOffset, sink: (data) => store.write(data, upload.id, upload.offset) });
+        return await receiveBody({ ...reception, sink: (data) => store.write(data, upload.id, upload.offset) });
       }
-      digest = new DigestingStream(checksum);
-      staged = await receiveBody({ ...sinkAtOffset, through: digest, sink: (data) => store.stageChunk(upload.id, upload.offset, data) });
+      const computing = new ChunkDigest(checksum);
+      digest = computing;
+      staged = await receiveBody({
+        ...reception,
+        observe: (chunk) => computing.update(chunk),
+        sink: (data) => store.stageChunk(upload.id, upload.offset, data),
+      });
     } finally {
       progress?.stop();
     }

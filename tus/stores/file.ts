@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Writable, type Readable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, isPathInsideDirectory, type KvStore, Upload } from '@tus/server';
 import type {
@@ -19,14 +19,13 @@ import type {
   UploadState,
 } from '../capabilities';
 import { isUploadId } from '../upload-url';
-import { INFO_TEMP_FILE, InfoFiles, isNotFound, syncDirectory, type UploadInfo } from './info-files';
+import { isStorageFull } from '../errors';
+import { appendStream } from './file-appender';
+import { INFO_TEMP_FILE, InfoFiles, isNotFound, type UploadInfo } from './info-files';
 import { stageInFile } from './staged-file';
 
 /** Reads of a download are issued in blocks of this size. */
 const READ_BLOCK = 256 * 1024;
-
-/** Bytes a write may queue before the request body is paused. */
-const WRITE_QUEUE = 1024 * 1024;
 
 /** Marks a final upload whose parts are not all assembled yet: `<id>.pending`. */
 const PENDING_SUFFIX = '.pending';
@@ -110,7 +109,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
         await repair(`removed data file ${name}: it has no info file (its creation never completed)`, name);
       }
     }
-    await syncDirectory(this.directory);
+    await this.infoFiles.syncDirectory();
     for (const final of await this.pendingFinals()) {
       const parts = await Promise.all(final.parts.map((id) => this.describeUpload(id)));
       if (parts.every((part) => part !== null && part.size === part.offset)) await this.assembleFinal(final.id, final.parts);
@@ -127,14 +126,10 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     const handle = await fsp.open(this.dataPath(id), 'r+');
     try {
-      const sink = new FileAppender(handle, offset);
-      try {
-        await pipeline(readable, sink);
-      } catch {
-        throw ERRORS.FILE_WRITE_ERROR;
-      }
-      if (this.sync) await handle.datasync();
-      return sink.position;
+      return await appendStream(readable, handle, offset, { sync: this.sync });
+    } catch (error) {
+      // A full disk stays recognisable (507); any other failure is the library's write error.
+      throw isStorageFull(error) ? error : ERRORS.FILE_WRITE_ERROR;
     } finally {
       await handle.close();
     }
@@ -195,14 +190,20 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     });
   }
 
+  /** The parent's create() without its per-upload mkdir: the folder exists from start-up. */
+  override async create(upload: Upload): Promise<Upload> {
+    await this.createUpload(upload, {});
+    return upload;
+  }
+
   /** create(), with the upload's role in a concatenation and its owner recorded in its info file. */
   async createUpload(upload: Upload, { concat, owner }: CreationDetails): Promise<void> {
     // The marker comes first: a crash then leaves a marker without an upload
     // (ignored), never a final nobody will assemble.
     if (concat?.kind === 'final') await fsp.writeFile(this.pendingMarker(upload.id), '');
-    await fsp.writeFile(this.dataPath(upload.id), '');
     const info: UploadInfo = { ...upload, ...(concat && { concat }), ...(owner !== undefined && { owner }) };
-    await this.infoFiles.set(upload.id, info);
+    // The empty data file and the info file are written at the same time; one flush of the folder covers both names.
+    await this.infoFiles.setAlongside(upload.id, info, fsp.writeFile(this.dataPath(upload.id), ''));
     upload.storage = { type: 'file', path: this.dataPath(upload.id) };
   }
 
@@ -233,7 +234,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
       if (this.sync) await syncFile(temp);
       // The final shows all of its bytes at once or none: a reader never sees it half-assembled.
       await fsp.rename(temp, this.dataPath(finalId));
-      if (this.sync) await syncDirectory(this.directory);
+      if (this.sync) await this.infoFiles.syncDirectory();
     } catch (error) {
       out.destroy();
       await fsp.rm(temp, { force: true });
@@ -329,40 +330,6 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     const file = path.join(this.directory, name);
     if (!isPathInsideDirectory(this.directory, file)) throw ERRORS.FILE_NOT_FOUND;
     return file;
-  }
-}
-
-/**
- * Writes a stream into an open file from a position, batching what queued up
- * into one writev. Unlike a FileHandle's own write stream, it leaves the
- * handle usable (for datasync) and closable once the stream has finished.
- */
-class FileAppender extends Writable {
-  constructor(
-    private readonly handle: fsp.FileHandle,
-    public position: number,
-  ) {
-    super({ highWaterMark: WRITE_QUEUE });
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.append([chunk]).then(() => callback(), callback);
-  }
-
-  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    this.append(chunks.map(({ chunk }) => chunk)).then(() => callback(), callback);
-  }
-
-  private async append(buffers: Buffer[]): Promise<void> {
-    let pending = buffers;
-    for (;;) {
-      const total = pending.reduce((sum, buffer) => sum + buffer.length, 0);
-      const { bytesWritten } = await this.handle.writev(pending, this.position);
-      this.position += bytesWritten;
-      if (bytesWritten >= total) return;
-      // A short write (rare on a regular file): the rest goes again.
-      pending = [Buffer.concat(pending).subarray(bytesWritten)];
-    }
   }
 }
 

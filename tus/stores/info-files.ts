@@ -24,6 +24,8 @@ export type UploadInfo = Pick<Upload, 'id' | 'size' | 'offset' | 'metadata' | 'c
  */
 export class InfoFiles implements KvStore<UploadInfo> {
   /** `sync`: flush each info file and the folder before a write resolves (see syncDirectory). */
+  private folder: Promise<fs.FileHandle> | null = null;
+
   constructor(
     readonly directory: string,
     private readonly sync = true,
@@ -45,10 +47,19 @@ export class InfoFiles implements KvStore<UploadInfo> {
   }
 
   async set(id: string, value: UploadInfo): Promise<void> {
+    await this.setAlongside(id, value, Promise.resolve());
+  }
+
+  /**
+   * set(), while `alongside` (another file's creation) runs: the info file's
+   * own write overlaps it, and one flush of the folder makes both names
+   * durable. Resolves when both are on the disk.
+   */
+  async setAlongside(id: string, value: UploadInfo, alongside: Promise<unknown>): Promise<void> {
     const target = this.resolve(id);
     // A dot prefix keeps half-written temp files out of list().
     const temp = path.join(this.directory, `.${id}${INFO_SUFFIX}.${randomBytes(6).toString('hex')}.tmp`);
-    try {
+    const writing = (async () => {
       const handle = await fs.open(temp, 'wx');
       try {
         await handle.writeFile(JSON.stringify(value));
@@ -58,9 +69,33 @@ export class InfoFiles implements KvStore<UploadInfo> {
         await handle.close();
       }
       await fs.rename(temp, target);
-      if (this.sync) await syncDirectory(this.directory);
-    } catch (error) {
+    })();
+    const [written, other] = await Promise.allSettled([writing, alongside]);
+    if (written.status === 'rejected') {
       await fs.rm(temp, { force: true });
+      throw written.reason;
+    }
+    if (other.status === 'rejected') {
+      // Without its companion the info file would describe an upload that cannot exist.
+      await fs.rm(target, { force: true });
+      throw other.reason;
+    }
+    if (this.sync) await this.syncDirectory();
+  }
+
+  /**
+   * Flushes the folder's entries (new names, renames, removals) to the disk:
+   * a file's own fsync does not make its name durable. The folder stays open
+   * for this: one system call per flush instead of three.
+   */
+  async syncDirectory(): Promise<void> {
+    this.folder ??= fs.open(this.directory, 'r');
+    const folder = this.folder;
+    try {
+      await (await folder).sync();
+    } catch (error) {
+      // A handle that failed to open is not kept: the next flush tries again.
+      if (this.folder === folder) this.folder = null;
       throw error;
     }
   }
@@ -84,19 +119,6 @@ export class InfoFiles implements KvStore<UploadInfo> {
 
 /** The info files' own temp files: `.<id>.json.<hex>.tmp`. */
 export const INFO_TEMP_FILE = /^\.[A-Za-z0-9_-]+\.json\.[0-9a-f]+\.tmp$/;
-
-/**
- * Flushes a folder's entries (new names, renames, removals) to the disk: a
- * file's own fsync does not make its name durable.
- */
-export async function syncDirectory(directory: string): Promise<void> {
-  const handle = await fs.open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 export function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';

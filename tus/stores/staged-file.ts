@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { StagedChunk } from '../capabilities';
+import { appendStream } from './file-appender';
+
+/** The staged file is read back in blocks this large: fewer, larger writes into the upload. */
+const STAGED_READ_BLOCK = 4 * 1024 * 1024;
 
 /**
  * Receives a chunk into a new local file (the checksum extension's staging
@@ -11,16 +14,16 @@ import type { StagedChunk } from '../capabilities';
  * leaves no file behind.
  */
 export async function stageInFile(data: Readable, file: string, append: (staged: Readable) => Promise<number>): Promise<StagedChunk> {
-  let length = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      length += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  let length: number;
   const discard = () => fsp.rm(file, { force: true });
   try {
-    await pipeline(data, counter, fs.createWriteStream(file, { flags: 'wx' }));
+    const handle = await fsp.open(file, 'wx');
+    try {
+      // Not flushed: commit() writes the bytes again where they belong, and that write is flushed.
+      length = await appendStream(data, handle, 0, { sync: false });
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     await discard();
     throw error;
@@ -29,7 +32,7 @@ export async function stageInFile(data: Readable, file: string, append: (staged:
     length,
     commit: async () => {
       try {
-        return await append(fs.createReadStream(file));
+        return await append(fs.createReadStream(file, { highWaterMark: STAGED_READ_BLOCK }));
       } finally {
         await discard();
       }

@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { expect, test } from '@playwright/test';
+import { appendStream } from './file-appender';
+
+// How request bodies reach the disk: few large writes, flushes that overlap
+// the transfer, and nothing held back from a client that stalls or fails.
+
+type FileHandle = fsp.FileHandle;
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+let dir: string;
+let file: string;
+test.beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-appender-'));
+  file = path.join(dir, 'data');
+  fs.writeFileSync(file, '');
+});
+test.afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Counts the writev and datasync calls of every FileHandle while `run` runs. */
+async function counting<T>(run: () => Promise<T>): Promise<{ result: T; writes: number; datasyncs: number }> {
+  const probe = await fsp.open(__filename, 'r');
+  const proto = Object.getPrototypeOf(probe) as FileHandle;
+  await probe.close();
+  const { writev, datasync } = proto;
+  let writes = 0;
+  let datasyncs = 0;
+  proto.writev = function (this: FileHandle, ...args: Parameters<FileHandle['writev']>) {
+    writes += 1;
+    return writev.apply(this, args);
+  } as FileHandle['writev'];
+  proto.datasync = function (this: FileHandle) {
+    datasyncs += 1;
+    return datasync.call(this);
+  };
+  try {
+    return { result: await run(), writes, datasyncs };
+  } finally {
+    proto.writev = writev;
+    proto.datasync = datasync;
+  }
+}
+
+async function appendTo(source: Readable, sync = true): Promise<number> {
+  const handle = await fsp.open(file, 'r+');
+  try {
+    return await appendStream(source, handle, 0, { sync });
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `count` pieces of `size` bytes, each filled with its index, like socket reads. */
+function pieces(count: number, size: number): Buffer[] {
+  return Array.from({ length: count }, (_, index) => Buffer.alloc(size, index % 251));
+}
+
+test('a body arriving in 64 KiB pieces is written in 1 MiB writes, byte-exact, and flushed once', async () => {
+  const body = pieces(160, 64 * KiB);
+  const { result, writes, datasyncs } = await counting(() => appendTo(Readable.from(body)));
+  expect(result).toBe(10 * MiB);
+  expect(writes).toBeLessThanOrEqual(11);
+  expect(datasyncs).toBe(1);
+  expect(fs.readFileSync(file).equals(Buffer.concat(body))).toBe(true);
+});
+
+test('a long body is flushed to the disk while it arrives, not only at its end', async () => {
+  const piece = Buffer.alloc(MiB, 7);
+  const { result, datasyncs } = await counting(() => appendTo(Readable.from(Array.from({ length: 160 }, () => piece))));
+  expect(result).toBe(160 * MiB);
+  // At least one flush in the background (every 128 MiB written), then the final one.
+  expect(datasyncs).toBeGreaterThanOrEqual(2);
+});
+
+/** Waits (bounded) until the file holds `bytes` bytes. */
+async function untilOnDisk(bytes: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (fs.statSync(file).size < bytes) {
+    if (Date.now() > deadline) throw new Error(`only ${fs.statSync(file).size} of ${bytes} bytes on disk`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+test('the bytes of a client that stalls are on disk while it stalls', async () => {
+  const source = new PassThrough();
+  const appending = appendTo(source);
+  source.write(Buffer.alloc(100 * KiB, 1));
+  await untilOnDisk(100 * KiB);
+  source.end(Buffer.alloc(KiB, 2));
+  expect(await appending).toBe(101 * KiB);
+});
+
+test('a body that fails keeps every byte received before the failure', async () => {
+  const source = new PassThrough();
+  const appending = appendTo(source, false);
+  source.write(Buffer.alloc(100 * KiB, 3));
+  await untilOnDisk(100 * KiB);
+  const cut = new Error('client vanished');
+  source.destroy(cut);
+  await expect(appending).rejects.toBe(cut);
+  expect(fs.statSync(file).size).toBe(100 * KiB);
+});
