@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { serverForThisFile } from '../support/app-server';
 import { uploadIdOf, waitForStoredBytes } from '../support/clients';
 import { sha256 } from '../support/files';
 import { createUpload, patch, rawRequest, TUS } from '../support/http';
+import { OpenPatch } from '../support/open-patch';
 
 // Issue 4, item 3 (first part): two clients on one upload at once. The
 // upload's lock lets one PATCH write at a time and the offset check refuses
@@ -20,67 +20,6 @@ const app = serverForThisFile();
 
 /** @tus/server's lockDrainTimeout is 3 s; the rest is margin for a loaded two-core CI machine. */
 const RESUME_BOUND_MS = 10_000;
-
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string>;
-}
-
-/**
- * A PATCH on a raw socket whose body the test writes piece by piece (a
- * Node client would send it all at once). `answer` resolves with the status
- * and headers as soon as they arrive, or rejects if the connection closes
- * without one.
- */
-class OpenPatch {
-  readonly answer: Promise<RawAnswer>;
-  private readonly socket: net.Socket;
-
-  constructor(url: string, offset: number, length: number) {
-    const { hostname, port, pathname } = new URL(url);
-    this.socket = net.connect(Number(port), hostname);
-    // Once the server has answered (a 409 before reading the body), writing more may fail: only the answer matters.
-    this.socket.on('error', () => undefined);
-    let received = '';
-    this.answer = new Promise((resolve, reject) => {
-      this.socket.on('data', (chunk: Buffer) => {
-        received += chunk.toString('latin1');
-        const end = received.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const [statusLine, ...lines] = received.slice(0, end).split('\r\n');
-        const headers: Record<string, string> = {};
-        for (const line of lines) {
-          const colon = line.indexOf(':');
-          headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-        }
-        resolve({ status: Number(statusLine.split(' ')[1]), headers });
-      });
-      this.socket.on('close', () => reject(new Error(`connection closed without an answer (received ${JSON.stringify(received)})`)));
-    });
-    this.answer.catch(() => undefined);
-    this.socket.write(
-      [
-        `PATCH ${pathname} HTTP/1.1`,
-        `Host: ${hostname}:${port}`,
-        'Tus-Resumable: 1.0.0',
-        'Content-Type: application/offset+octet-stream',
-        `Upload-Offset: ${offset}`,
-        `Content-Length: ${length}`,
-        '',
-        '',
-      ].join('\r\n'),
-    );
-  }
-
-  /** Queues bytes without waiting for them to leave: a socket the server does not read must not stall the other. */
-  write(bytes: Buffer): void {
-    this.socket.write(bytes);
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 function dataFile(url: string): string {
   return path.join(app.uploadDir, uploadIdOf(url));
