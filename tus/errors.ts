@@ -136,6 +136,20 @@ export const refuse = {
       {},
       bodyRead,
     ),
+  lockUnavailable: () =>
+    new UploadError(
+      503,
+      'ERR_LOCK_UNAVAILABLE',
+      'the shared lock service (Redis) cannot be reached, so the upload cannot be used safely; nothing was changed: retry shortly',
+      { 'Retry-After': '2' },
+    ),
+  cacheUnavailable: () =>
+    new UploadError(
+      503,
+      'ERR_CACHE_UNAVAILABLE',
+      'the shared upload cache (Redis) cannot be reached; retry shortly and resume from the Upload-Offset of a HEAD',
+      { 'Retry-After': '2' },
+    ),
 } as const;
 
 /** Whether a failure is the disk (or the user's quota) being full: the request may succeed once space is freed. */
