@@ -25,6 +25,9 @@ test('defaults describe the embedded setup', () => {
     host: '127.0.0.1',
     port: 3000,
     uploadTokenSecret: null,
+    redisUrl: null,
+    redisKeyPrefix: 'uploads:',
+    redisCacheTtlMs: DEFAULTS.expiresAfterMs + 7 * 86_400_000,
   });
 });
 
@@ -84,9 +87,13 @@ for (const [variable, value, message] of [
   ['CORS_ALLOWED_ORIGINS', 'app.example.com', /CORS_ALLOWED_ORIGINS must be \* or a comma-separated list of origins/],
   ['CORS_ALLOWED_ORIGINS', 'https://app.example.com/', /not a bare origin \(did you mean "https:\/\/app.example.com"\?\)/],
   ['PUBLIC_URL', 'files.example.com', /PUBLIC_URL must be an absolute URL/],
-  ['PUBLIC_URL', 'ftp://files.example.com', /PUBLIC_URL must be an http or https URL/],
+  ['PUBLIC_URL', 'ftp://files.example.com', /PUBLIC_URL must start with http:\/\/ or https:\/\/ \(got "ftp:\/\/files.example.com"\)/],
   ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be true or false/],
   ['UPLOAD_TOKEN_SECRET', 'too-short', /UPLOAD_TOKEN_SECRET must be at least 32 characters long \(got 9\)/],
+  ['REDIS_URL', 'not a url', /REDIS_URL must be an absolute URL such as redis:\/\/127.0.0.1:6379/],
+  ['REDIS_URL', 'http://127.0.0.1:6379', /REDIS_URL must start with redis:\/\/ or rediss:\/\/ \(got http:\/\/…\)/],
+  ['REDIS_KEY_PREFIX', 'my app:', /REDIS_KEY_PREFIX must be 1 to 64 printable characters without spaces/],
+  ['REDIS_CACHE_TTL', 'a while', /REDIS_CACHE_TTL must be a duration/],
 ] as const) {
   test(`${variable}=${value} stops start-up with a message naming it`, () => {
     let error: unknown;
@@ -129,4 +136,16 @@ test('UPLOAD_TOKEN_SECRET turns access control on, and its value is never echoed
   const secret = 'x'.repeat(32);
   expect(readConfig({ UPLOAD_TOKEN_SECRET: secret }, cwd).uploadTokenSecret).toBe(secret);
   expect(() => readConfig({ UPLOAD_TOKEN_SECRET: 'hunter2' }, cwd)).toThrow(/^(?!.*hunter2)/s);
+});
+
+test('REDIS_URL shares locks (and the S3 cache) through Redis; its password is never echoed in an error', () => {
+  const config = readConfig({ REDIS_URL: 'rediss://app:s3cret@redis.example.com:6380/2', REDIS_KEY_PREFIX: 'files-eu:' }, cwd);
+  expect(config.redisUrl?.href).toBe('rediss://app:s3cret@redis.example.com:6380/2');
+  expect(config.redisKeyPrefix).toBe('files-eu:');
+  expect(() => readConfig({ REDIS_URL: 'https://app:s3cret@redis.example.com' }, cwd)).toThrow(/^(?!.*s3cret)/s);
+  // Cache entries outlive the expiry period by a week, or live as long as REDIS_CACHE_TTL says.
+  expect(readConfig({ UPLOAD_EXPIRES_AFTER: '2d' }, cwd).redisCacheTtlMs).toBe(9 * 86_400_000);
+  expect(readConfig({ UPLOAD_EXPIRES_AFTER: 'off' }, cwd).redisCacheTtlMs).toBe(7 * 86_400_000);
+  expect(readConfig({ REDIS_CACHE_TTL: '36h' }, cwd).redisCacheTtlMs).toBe(36 * 3_600_000);
+  expect(readConfig({ REDIS_CACHE_TTL: 'off' }, cwd).redisCacheTtlMs).toBeNull();
 });

@@ -42,6 +42,12 @@ export interface UploadConfig {
   port: number;
   /** Secret that signs upload tokens; null = open mode (no access control). */
   uploadTokenSecret: string | null;
+  /** Redis shared by every instance (locks, sweep turns, the S3 store's cache); null = one instance, locks in memory. */
+  redisUrl: URL | null;
+  /** Prepended to every Redis key and channel, so several deployments can share one Redis. */
+  redisKeyPrefix: string;
+  /** How long a cache entry in Redis lives after its last write; null = until deleted. */
+  redisCacheTtlMs: number | null;
 }
 
 export class ConfigError extends Error {
@@ -168,20 +174,31 @@ function readOrigins(env: Env, name: string): '*' | string[] {
   });
 }
 
-function readPublicUrl(env: Env, name: string): URL | null {
+/**
+ * An absolute URL with one of `protocols`, or null when unset. A value that
+ * may hold a password (`showValue: false`) is never echoed in an error.
+ */
+function readUrl(env: Env, name: string, protocols: string[], example: string, showValue: boolean): URL | null {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return null;
+  const got = showValue ? ` (got "${raw}")` : '';
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(name, `must be an absolute URL such as https://uploads.example.com (got "${raw}")`);
+    throw new ConfigError(name, `must be an absolute URL such as ${example}${got}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(name, `must be an http or https URL (got "${raw}")`);
+  if (!protocols.includes(url.protocol)) {
+    const schemes = protocols.map((protocol) => `${protocol}//`).join(' or ');
+    throw new ConfigError(name, `must start with ${schemes}${showValue ? got : ` (got ${url.protocol}//…)`}`);
   }
-  if (url.search || url.hash) {
-    throw new ConfigError(name, `must not have a query or fragment (got "${raw}")`);
+  return url;
+}
+
+function readPublicUrl(env: Env, name: string): URL | null {
+  const url = readUrl(env, name, ['http:', 'https:'], 'https://uploads.example.com', true);
+  if (url && (url.search || url.hash)) {
+    throw new ConfigError(name, `must not have a query or fragment (got "${url.href}")`);
   }
   return url;
 }
@@ -204,6 +221,20 @@ function readSecret(env: Env, name: string): string | null {
   return raw;
 }
 
+function readRedisUrl(env: Env, name: string): URL | null {
+  return readUrl(env, name, ['redis:', 'rediss:'], 'redis://127.0.0.1:6379 or rediss://user:password@redis.example.com:6380/0', false);
+}
+
+function readKeyPrefix(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[\x21-\x7e]{1,64}$/.test(raw)) throw new ConfigError(name, `must be 1 to 64 printable characters without spaces (got "${raw}")`);
+  return raw;
+}
+
+/** Abandoned cache entries outlive the uploads they describe by this much, unless REDIS_CACHE_TTL says otherwise. */
+const CACHE_TTL_MARGIN_MS = 7 * 86_400_000;
+
 export const DEFAULTS = {
   uploadDir: 'data/uploads',
   maxSize: 50 * 2 ** 30,
@@ -217,12 +248,14 @@ export const DEFAULTS = {
   shutdownGraceMs: 10_000,
   host: '127.0.0.1',
   port: 3000,
+  redisKeyPrefix: 'uploads:',
 } as const;
 
 export function readConfig(env: Env = process.env, cwd: string = process.cwd()): UploadConfig {
   const maxSize = readBytes(env, 'UPLOAD_MAX_SIZE', DEFAULTS.maxSize, 1);
   const chunkSize = readBytes(env, 'UPLOAD_CHUNK_SIZE', DEFAULTS.chunkSize, 64 * 2 ** 10);
   const eventLog = env.UPLOAD_EVENT_LOG?.trim();
+  const expiresAfterMs = readDuration(env, 'UPLOAD_EXPIRES_AFTER', DEFAULTS.expiresAfterMs);
   return {
     uploadDir: readPath(env, 'UPLOAD_DIR', DEFAULTS.uploadDir, cwd),
     maxSize,
@@ -232,7 +265,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     publicUrl: readPublicUrl(env, 'PUBLIC_URL'),
     trustProxy: readBoolean(env, 'TRUST_PROXY', false),
     eventLog: eventLog ? path.resolve(cwd, eventLog) : null,
-    expiresAfterMs: readDuration(env, 'UPLOAD_EXPIRES_AFTER', DEFAULTS.expiresAfterMs),
+    expiresAfterMs,
     sweepIntervalMs: readDuration(env, 'UPLOAD_SWEEP_INTERVAL', DEFAULTS.sweepIntervalMs),
     deleteFinished: readChoice(env, 'UPLOAD_DELETE_FINISHED', ['allow', 'deny'], 'allow') === 'allow',
     parallelParts: readInteger(env, 'UPLOAD_PARALLEL_PARTS', DEFAULTS.parallelParts, 1, 16),
@@ -242,6 +275,9 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     host: env.HOST?.trim() || DEFAULTS.host,
     port: readInteger(env, 'PORT', DEFAULTS.port, 1, 65535),
     uploadTokenSecret: readSecret(env, 'UPLOAD_TOKEN_SECRET'),
+    redisUrl: readRedisUrl(env, 'REDIS_URL'),
+    redisKeyPrefix: readKeyPrefix(env, 'REDIS_KEY_PREFIX', DEFAULTS.redisKeyPrefix),
+    redisCacheTtlMs: readDuration(env, 'REDIS_CACHE_TTL', (expiresAfterMs ?? 0) + CACHE_TTL_MARGIN_MS),
   };
 }
 

@@ -13,6 +13,8 @@ import { OptionsHandler } from './handlers/options';
 import { PatchHandler } from './handlers/patch';
 import { PostHandler } from './handlers/post';
 import { HeldLockTracker } from './lockers/held-locks';
+import { RedisLocker } from './lockers/redis';
+import { RedisSweepLease } from './redis/sweep-lease';
 import { LocalFileStore } from './stores/file';
 import { startSweeper, sweepExpired } from './sweeper';
 import { UPLOAD_ROUTE, uploadIdOf } from './upload-url';
@@ -32,8 +34,10 @@ export interface UploadEngine {
   access: AccessPolicy;
   /** Makes the folder consistent after a stop and starts the sweeper; once, in the serving process. */
   start(): Promise<void>;
-  /** One sweep now; returns the ids removed. */
-  sweep(): Promise<string[]>;
+  /** One sweep now; returns the ids removed, or null when another instance was sweeping. */
+  sweep(): Promise<string[] | null>;
+  /** Closes connections to shared services (Redis), so a one-shot script can exit. */
+  close(): void;
 }
 
 /**
@@ -45,7 +49,9 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
   const events = openEventLog(cfg.eventLog);
   const expiration = new ExpirationPolicy(cfg.expiresAfterMs);
   const extensions = composeExtensions(store, expiration);
-  const locker = new HeldLockTracker(new MemoryLocker());
+  // With several instances the lock must be shared, or two of them write one upload at once (see README, Scaling out).
+  const redisLocker = cfg.redisUrl ? RedisLocker.connect(cfg.redisUrl, cfg.redisKeyPrefix) : null;
+  const locker = new HeldLockTracker(redisLocker ?? new MemoryLocker());
   const access = accessPolicyOf(cfg);
   // An owner that is not recorded could not be enforced: refuse to start rather than serve everyone's uploads to everyone.
   if (access.enabled && !canCreateWithDetails(store)) throw new Error('UPLOAD_TOKEN_SECRET is set but the store cannot record owners');
@@ -105,7 +111,8 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
     events.write({ type: 'terminated', id });
   });
 
-  const sweepDeps = { store, expiration, locker, isBusy: (id: string) => locker.isBusy(id), events };
+  const lease = redisLocker ? new RedisSweepLease(redisLocker.redis, cfg.redisKeyPrefix) : null;
+  const sweepDeps = { store, expiration, locks: locker, lease, events };
   return {
     config: cfg,
     server,
@@ -120,6 +127,7 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
       if (extensions.expiration && cfg.sweepIntervalMs !== null) startSweeper(sweepDeps, cfg.sweepIntervalMs);
     },
     sweep: () => sweepExpired(sweepDeps),
+    close: () => redisLocker?.close(),
   };
 }
 

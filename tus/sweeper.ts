@@ -1,15 +1,29 @@
-import type { DataStore, Locker } from '@tus/server';
-import { canList, canKeepState, isComplete, type StoredUpload } from './capabilities';
+import type { DataStore } from '@tus/server';
+import { canList, canKeepState, isComplete, type StateKeeper, type StoredUpload, type UploadLister } from './capabilities';
 import type { EventLog } from './event-log';
 import type { ExpirationPolicy } from './expiration';
+import type { HeldLock } from './lockers/held-locks';
 
 export interface SweepDeps {
   store: DataStore;
   expiration: ExpirationPolicy;
-  locker: Locker;
-  /** Whether a request of this process is working on the upload right now. */
-  isBusy: (id: string) => boolean;
+  /** An upload's lock, or null while a request works on the upload (see HeldLockTracker.lockIfIdle). */
+  locks: { lockIfIdle(id: string): Promise<HeldLock | null> };
+  /** With several instances, whose turn it is to sweep; null when this process is the only one. */
+  lease: SweepLease | null;
   events: EventLog;
+}
+
+/** Makes sweeping single-flight across instances (RedisSweepLease). */
+export interface SweepLease {
+  /** This instance's turn, or null while another instance sweeps. */
+  take(): Promise<SweepTurn | null>;
+}
+
+export interface SweepTurn {
+  /** True once the turn could not be kept: stop, another instance may be sweeping. */
+  readonly lost: boolean;
+  end(): Promise<void>;
 }
 
 /**
@@ -18,11 +32,26 @@ export interface SweepDeps {
  * - a finished partial that no unfinished final needs and no final used within the period;
  * - an unfinished final one of whose parts is gone (it can never complete).
  * A completed ordinary or final upload is the user's file and is never removed,
- * nor is an upload a request of this process is working on.
- * Returns the ids removed.
+ * nor is an upload a request is working on.
+ * Returns the ids removed, or null when another instance was sweeping (this round is skipped).
  */
-export async function sweepExpired({ store, expiration, locker, isBusy, events }: SweepDeps): Promise<string[]> {
+export async function sweepExpired(deps: SweepDeps): Promise<string[] | null> {
+  const { store, expiration, lease } = deps;
   if (!expiration.enabled || !canList(store) || !canKeepState(store)) return [];
+  const turn = lease ? await lease.take() : null;
+  if (lease && !turn) return null;
+  try {
+    return await sweepUploads(deps, store, () => turn?.lost ?? false);
+  } finally {
+    await turn?.end();
+  }
+}
+
+async function sweepUploads(
+  { expiration, locks, events }: SweepDeps,
+  store: DataStore & UploadLister & StateKeeper,
+  turnLost: () => boolean,
+): Promise<string[]> {
   const uploads = await store.listUploads();
   const present = new Set(uploads.map((upload) => upload.id));
   const pendingFinals = uploads.filter((upload) => upload.concat?.kind === 'final' && !isComplete(upload));
@@ -41,10 +70,10 @@ export async function sweepExpired({ store, expiration, locker, isBusy, events }
   // Parts first, so finals left without a part go in the same sweep.
   const ordered = [...uploads].sort((a, b) => Number(a.concat?.kind === 'final') - Number(b.concat?.kind === 'final'));
   for (const candidate of ordered) {
-    if (!isExpired(candidate, new Date()) || isBusy(candidate.id)) continue;
-    // Checked and taken in the same turn of the event loop: no request can slip in between.
-    const lock = locker.newLock(candidate.id);
-    await lock.lock(new AbortController().signal, () => undefined);
+    if (turnLost()) break;
+    if (!isExpired(candidate, new Date())) continue;
+    const lock = await locks.lockIfIdle(candidate.id);
+    if (!lock) continue;
     try {
       // Look again under the lock: a PATCH may have landed since the listing.
       const current = await store.describeUpload(candidate.id);
@@ -61,7 +90,7 @@ export async function sweepExpired({ store, expiration, locker, isBusy, events }
   return removed;
 }
 
-/** Runs sweepExpired every `intervalMs` in this process, never two at once. Returns a stop function. */
+/** Runs sweepExpired every `intervalMs`, never two at once in this process (nor across instances with a lease). Returns a stop function. */
 export function startSweeper(deps: SweepDeps, intervalMs: number): () => void {
   let running = false;
   const timer = setInterval(() => {

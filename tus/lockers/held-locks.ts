@@ -1,5 +1,23 @@
 import type { Lock, Locker, RequestRelease } from '@tus/server';
 
+/** A lock already held, as the sweeper gets it: all it can do is let go. */
+export interface HeldLock {
+  unlock(): Promise<void>;
+}
+
+/**
+ * A locker that can take a lock only when nobody holds it, in any process,
+ * without asking the holder to release (RedisLocker). A per-process locker
+ * cannot see other processes' locks, so it has no such method.
+ */
+export interface IdleLocker extends Locker {
+  lockIfIdle(id: string): Promise<HeldLock | null>;
+}
+
+function canLockIfIdle(locker: Locker): locker is IdleLocker {
+  return typeof (locker as Partial<IdleLocker>).lockIfIdle === 'function';
+}
+
 /**
  * Wraps a locker to know which uploads a request of this process holds or is
  * waiting for. The sweeper asks before it takes a lock: as a waiter it would
@@ -18,14 +36,12 @@ export class HeldLockTracker implements Locker {
     const release = () => {
       if (!counted) return;
       counted = false;
-      const count = (this.busy.get(id) ?? 1) - 1;
-      if (count === 0) this.busy.delete(id);
-      else this.busy.set(id, count);
+      this.count(id, -1);
     };
     return {
       lock: async (signal: AbortSignal, requestRelease: RequestRelease) => {
         counted = true;
-        this.busy.set(id, (this.busy.get(id) ?? 0) + 1);
+        this.count(id, 1);
         try {
           await lock.lock(signal, requestRelease);
         } catch (error) {
@@ -42,5 +58,41 @@ export class HeldLockTracker implements Locker {
 
   isBusy(id: string): boolean {
     return this.busy.has(id);
+  }
+
+  /**
+   * The lock of `id` for the sweeper, or null while a request works on the
+   * upload: in this process (holding or waiting), or, when the locker is
+   * shared (Redis), in any instance. Never asks a holder to let go.
+   */
+  async lockIfIdle(id: string): Promise<HeldLock | null> {
+    if (this.isBusy(id)) return null;
+    if (!canLockIfIdle(this.inner)) {
+      // Checked and taken in the same turn of the event loop: no request of this process can slip in between.
+      const lock = this.newLock(id);
+      await lock.lock(new AbortController().signal, () => undefined);
+      return lock;
+    }
+    this.count(id, 1);
+    const lock = await this.inner.lockIfIdle(id).catch((error: unknown) => {
+      this.count(id, -1);
+      throw error;
+    });
+    if (!lock) {
+      this.count(id, -1);
+      return null;
+    }
+    return {
+      unlock: async () => {
+        this.count(id, -1);
+        await lock.unlock();
+      },
+    };
+  }
+
+  private count(id: string, delta: 1 | -1): void {
+    const count = (this.busy.get(id) ?? 0) + delta;
+    if (count <= 0) this.busy.delete(id);
+    else this.busy.set(id, count);
   }
 }

@@ -108,7 +108,7 @@ export class RedisLocker implements Locker {
    * PATCH being written. Rejects with ERR_LOCK_UNAVAILABLE when Redis cannot
    * be reached.
    */
-  async lockIfIdle(id: string): Promise<Lock | null> {
+  async lockIfIdle(id: string): Promise<RedisLock | null> {
     const lock = this.newLock(id);
     return (await unavailableOnFailure(() => lock.tryLock(() => undefined))) ? lock : null;
   }
