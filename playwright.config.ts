@@ -40,6 +40,8 @@ export default defineConfig({
     { name: 'unit', testDir: 'tus', testMatch: '**/*.test.ts' },
     { name: 'protocol', testDir: 'e2e/protocol' },
     { name: 'clients', testDir: 'e2e/clients' },
+    // Against a real Ceph RADOS Gateway, one per worker (e2e/support/ceph.ts).
+    { name: 's3', testDir: 'e2e/s3' },
     { name: 'dashboard', testDir: 'e2e/dashboard', use: browser },
     // Two app instances behind nginx on Ceph RGW and Redis (scripts/cluster.sh), one cluster per file.
     { name: 'cluster', testDir: 'e2e/cluster', use: browser },

@@ -28,6 +28,8 @@ test('defaults describe the embedded setup', () => {
     redisUrl: null,
     redisKeyPrefix: 'uploads:',
     redisCacheTtlMs: DEFAULTS.expiresAfterMs + 7 * 86_400_000,
+    uploadStore: 'file',
+    s3: null,
   });
 });
 
@@ -149,3 +151,64 @@ test('REDIS_URL shares locks (and the S3 cache) through Redis; its password is n
   expect(readConfig({ REDIS_CACHE_TTL: '36h' }, cwd).redisCacheTtlMs).toBe(36 * 3_600_000);
   expect(readConfig({ REDIS_CACHE_TTL: 'off' }, cwd).redisCacheTtlMs).toBeNull();
 });
+
+test('UPLOAD_STORE=s3 reads the bucket, with path-style and SDK checksums only when required by default', () => {
+  const { uploadStore, s3 } = readConfig(
+    {
+      UPLOAD_STORE: 's3',
+      S3_ENDPOINT: 'http://127.0.0.1:7480',
+      S3_BUCKET: 'uploads',
+      S3_ACCESS_KEY_ID: 'key',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      S3_PART_SIZE: '16MiB',
+    },
+    cwd,
+  );
+  expect(uploadStore).toBe('s3');
+  expect(s3).toEqual({
+    endpoint: new URL('http://127.0.0.1:7480'),
+    region: 'us-east-1',
+    bucket: 'uploads',
+    credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
+    forcePathStyle: true,
+    partSize: 16 * 2 ** 20,
+    checksums: 'when_required',
+  });
+  // AWS itself: virtual-hosted buckets and the SDK's credential chain.
+  const aws = readConfig({ UPLOAD_STORE: 's3', S3_BUCKET: 'my-bucket', S3_REGION: 'eu-west-3' }, cwd).s3;
+  expect([aws?.endpoint, aws?.region, aws?.forcePathStyle, aws?.credentials, aws?.partSize]).toEqual([
+    null,
+    'eu-west-3',
+    false,
+    null,
+    DEFAULTS.s3PartSize,
+  ]);
+  // S3_* are ignored with the file store.
+  expect(readConfig({ S3_BUCKET: 'Not A Bucket' }, cwd).s3).toBeNull();
+});
+
+for (const [env, variable, message] of [
+  [{ UPLOAD_STORE: 'ftp' }, 'UPLOAD_STORE', /must be one of file, s3/],
+  [{ UPLOAD_STORE: 's3' }, 'S3_BUCKET', /S3_BUCKET is required when UPLOAD_STORE is s3/],
+  [{ UPLOAD_STORE: 's3', S3_BUCKET: 'My_Bucket' }, 'S3_BUCKET', /must be a bucket name/],
+  [{ UPLOAD_STORE: 's3', S3_BUCKET: 'b12', S3_ENDPOINT: '127.0.0.1:7480' }, 'S3_ENDPOINT', /must be a URL/],
+  [{ UPLOAD_STORE: 's3', S3_BUCKET: 'b12', S3_ENDPOINT: 'ftp://s3.example' }, 'S3_ENDPOINT', /http or https/],
+  [{ UPLOAD_STORE: 's3', S3_BUCKET: 'b12', S3_ACCESS_KEY_ID: 'key' }, 'S3_SECRET_ACCESS_KEY', /required when the other S3 key is set/],
+  [{ UPLOAD_STORE: 's3', S3_BUCKET: 'b12', S3_PART_SIZE: '1MiB' }, 'S3_PART_SIZE', /at least 5242880 bytes/],
+  [{ UPLOAD_STORE: 's3', S3_BUCKET: 'b12', S3_FORCE_PATH_STYLE: 'sometimes' }, 'S3_FORCE_PATH_STYLE', /true or false/],
+  [{ UPLOAD_STORE: 's3', S3_BUCKET: 'b12', S3_CHECKSUMS: 'always' }, 'S3_CHECKSUMS', /when_required, when_supported/],
+] as const) {
+  test(`${Object.entries(env)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ')} stops start-up naming ${variable}`, () => {
+    let error: unknown;
+    try {
+      readConfig(env, cwd);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message).toMatch(message);
+  });
+}

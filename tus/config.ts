@@ -48,6 +48,30 @@ export interface UploadConfig {
   redisKeyPrefix: string;
   /** How long a cache entry in Redis lives after its last write; null = until deleted. */
   redisCacheTtlMs: number | null;
+  /** Where uploads are kept: `file` in uploadDir, `s3` in the bucket of `s3`. */
+  uploadStore: 'file' | 's3';
+  /** The S3-compatible storage, when uploadStore is `s3`; null otherwise. */
+  s3: S3Settings | null;
+}
+
+/** An S3-compatible bucket (AWS S3, Ceph RGW, MinIO, R2…) that holds the uploads. */
+export interface S3Settings {
+  /** The service URL; null = AWS S3 in `region`. */
+  endpoint: URL | null;
+  region: string;
+  bucket: string;
+  /** Static credentials; null = the AWS SDK's own chain (AWS_* variables, instance role…). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | null;
+  /** `endpoint/bucket/key` URLs instead of `bucket.endpoint/key`. */
+  forcePathStyle: boolean;
+  /** Size of each multipart part the store sends, at least 5 MiB. */
+  partSize: number;
+  /**
+   * When the SDK adds checksums to requests and checks them on responses.
+   * `when_required` by default: engines other than AWS refuse the aws-chunked
+   * bodies `when_supported` sends (Ceph answers 411, Swift 501).
+   */
+  checksums: 'when_required' | 'when_supported';
 }
 
 export class ConfigError extends Error {
@@ -208,6 +232,52 @@ function readPath(env: Env, name: string, fallback: string, cwd: string): string
   return path.resolve(cwd, raw === undefined || raw === '' ? fallback : raw);
 }
 
+function readRequired(env: Env, name: string, why: string): string {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') throw new ConfigError(name, `is required ${why}`);
+  return raw;
+}
+
+/** S3's smallest part but the last. */
+export const MIN_S3_PART_SIZE = 5 * 2 ** 20;
+
+function readS3Settings(env: Env): S3Settings {
+  const why = 'when UPLOAD_STORE is s3';
+  const rawEndpoint = env.S3_ENDPOINT?.trim();
+  let endpoint: URL | null = null;
+  if (rawEndpoint) {
+    try {
+      endpoint = new URL(rawEndpoint);
+    } catch {
+      throw new ConfigError('S3_ENDPOINT', `must be a URL such as http://127.0.0.1:7480 (got "${rawEndpoint}")`);
+    }
+    if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
+      throw new ConfigError('S3_ENDPOINT', `must be an http or https URL (got "${rawEndpoint}")`);
+    }
+  }
+  const bucket = readRequired(env, 'S3_BUCKET', why);
+  // S3's own rule for bucket names (path-style buckets may hold dots too).
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError('S3_BUCKET', `must be a bucket name of 3 to 63 lowercase letters, digits, dots and hyphens (got "${bucket}")`);
+  }
+  const accessKeyId = env.S3_ACCESS_KEY_ID?.trim() ?? '';
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY ?? '';
+  if ((accessKeyId === '') !== (secretAccessKey === '')) {
+    const missing = accessKeyId === '' ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY';
+    throw new ConfigError(missing, 'is required when the other S3 key is set (set both, or neither to use the AWS SDK credential chain)');
+  }
+  return {
+    endpoint,
+    region: env.S3_REGION?.trim() || 'us-east-1',
+    bucket,
+    credentials: accessKeyId === '' ? null : { accessKeyId, secretAccessKey },
+    // Only AWS itself serves every bucket as a host name; other engines are reached by path.
+    forcePathStyle: readBoolean(env, 'S3_FORCE_PATH_STYLE', endpoint !== null),
+    partSize: readBytes(env, 'S3_PART_SIZE', DEFAULTS.s3PartSize, MIN_S3_PART_SIZE),
+    checksums: readChoice(env, 'S3_CHECKSUMS', ['when_required', 'when_supported'], 'when_required'),
+  };
+}
+
 /** Shortest UPLOAD_TOKEN_SECRET accepted: 32 characters, about 192 bits when random. */
 export const MIN_SECRET_LENGTH = 32;
 
@@ -249,6 +319,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   port: 3000,
   redisKeyPrefix: 'uploads:',
+  s3PartSize: 8 * 2 ** 20,
 } as const;
 
 export function readConfig(env: Env = process.env, cwd: string = process.cwd()): UploadConfig {
@@ -256,6 +327,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
   const chunkSize = readBytes(env, 'UPLOAD_CHUNK_SIZE', DEFAULTS.chunkSize, 64 * 2 ** 10);
   const eventLog = env.UPLOAD_EVENT_LOG?.trim();
   const expiresAfterMs = readDuration(env, 'UPLOAD_EXPIRES_AFTER', DEFAULTS.expiresAfterMs);
+  const uploadStore = readChoice(env, 'UPLOAD_STORE', ['file', 's3'], 'file');
   return {
     uploadDir: readPath(env, 'UPLOAD_DIR', DEFAULTS.uploadDir, cwd),
     maxSize,
@@ -278,6 +350,8 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     redisUrl: readRedisUrl(env, 'REDIS_URL'),
     redisKeyPrefix: readKeyPrefix(env, 'REDIS_KEY_PREFIX', DEFAULTS.redisKeyPrefix),
     redisCacheTtlMs: readDuration(env, 'REDIS_CACHE_TTL', (expiresAfterMs ?? 0) + CACHE_TTL_MARGIN_MS),
+    uploadStore,
+    s3: uploadStore === 's3' ? readS3Settings(env) : null,
   };
 }
 

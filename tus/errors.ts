@@ -150,6 +150,13 @@ export const refuse = {
       'the shared upload cache (Redis) cannot be reached; retry shortly and resume from the Upload-Offset of a HEAD',
       { 'Retry-After': '2' },
     ),
+  storageUnavailable: () =>
+    new UploadError(
+      503,
+      'ERR_STORAGE_UNAVAILABLE',
+      'the storage service cannot be reached or failed; the bytes it confirmed are kept: retry shortly and resume from the Upload-Offset of a HEAD',
+      { 'Retry-After': '2' },
+    ),
 } as const;
 
 /** Whether a failure is the disk (or the user's quota) being full: the request may succeed once space is freed. */

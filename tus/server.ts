@@ -1,4 +1,5 @@
-import { EVENTS, MemoryLocker, Server, type Upload } from '@tus/server';
+import type { MetadataValue } from '@tus/s3-store';
+import { EVENTS, MemoryKvStore, MemoryLocker, Server, type Upload } from '@tus/server';
 import { accessPolicyOf, type AccessPolicy } from './access';
 import { canConcatenate, canCreateWithDetails } from './capabilities';
 import { config, type UploadConfig } from './config';
@@ -16,6 +17,7 @@ import { HeldLockTracker } from './lockers/held-locks';
 import { RedisLocker } from './lockers/redis';
 import { RedisSweepLease } from './redis/sweep-lease';
 import { LocalFileStore } from './stores/file';
+import { S3UploadStore } from './stores/s3';
 import { startSweeper, sweepExpired } from './sweeper';
 import { UPLOAD_ROUTE, uploadIdOf } from './upload-url';
 
@@ -25,7 +27,9 @@ const PROGRESS_INTERVAL_MS = 250;
 export interface UploadEngine {
   config: UploadConfig;
   server: Server;
-  store: LocalFileStore;
+  store: UploadStore;
+  /** Where uploads are kept, for the start-up line. */
+  storeLocation: string;
   events: EventLog;
   extensions: Extensions;
   expiration: ExpirationPolicy;
@@ -45,7 +49,7 @@ export interface UploadEngine {
  * configuration. This is the one place that decides what the server can do.
  */
 export function createUploadEngine(cfg: UploadConfig): UploadEngine {
-  const store = new LocalFileStore(cfg.uploadDir);
+  const store = createStore(cfg);
   const events = openEventLog(cfg.eventLog);
   const expiration = new ExpirationPolicy(cfg.expiresAfterMs);
   const extensions = composeExtensions(store, expiration);
@@ -117,6 +121,7 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
     config: cfg,
     server,
     store,
+    storeLocation: store instanceof S3UploadStore ? store.location : cfg.uploadDir,
     events,
     extensions,
     expiration,
@@ -129,6 +134,14 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
     sweep: () => sweepExpired(sweepDeps),
     close: () => redisLocker?.close(),
   };
+}
+
+/** The stores the engine can be configured with (UPLOAD_STORE). */
+export type UploadStore = LocalFileStore | S3UploadStore;
+
+function createStore(cfg: UploadConfig): UploadStore {
+  if (cfg.uploadStore === 'file' || !cfg.s3) return new LocalFileStore(cfg.uploadDir);
+  return new S3UploadStore({ settings: cfg.s3, cache: new MemoryKvStore<MetadataValue>() });
 }
 
 function withTrailingSlash(url: URL): URL {

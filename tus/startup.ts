@@ -9,9 +9,7 @@ export async function startUploadEngine(): Promise<void> {
   try {
     const engine = uploadEngine();
     await engine.start();
-    console.log(
-      `[upload] ready: storing uploads in ${engine.config.uploadDir} (tus extensions: ${engine.extensions.advertised.join(', ')})`,
-    );
+    console.log(`[upload] ready: storing uploads in ${engine.storeLocation} (tus extensions: ${engine.extensions.advertised.join(', ')})`);
   } catch (error) {
     console.error(`[upload] cannot start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { test as base } from '@playwright/test';
 import { freePort } from './free-port';
 
 const SCRIPT = path.resolve(__dirname, '..', '..', 'scripts', 'engines', 'ceph-rgw.sh');
@@ -64,6 +67,30 @@ export class CephRgw {
     };
   }
 
+  /** An S3 client with the app's default settings (path-style, checksums only when required). */
+  client(): S3Client {
+    return new S3Client({
+      endpoint: this.endpoint,
+      region: this.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: this.accessKeyId, secretAccessKey: this.secretAccessKey },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  /** A new empty bucket, so that a test sees only its own uploads. */
+  async newBucket(): Promise<string> {
+    const bucket = `test-${randomBytes(6).toString('hex')}`;
+    const client = this.client();
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    } finally {
+      client.destroy();
+    }
+    return bucket;
+  }
+
   /** Stops every daemon; objects written so far survive a later restart(). */
   async stop(): Promise<void> {
     await this.run('stop');
@@ -123,3 +150,20 @@ export class CephRgw {
       .join('\n');
   }
 }
+
+/**
+ * `ceph`: one cluster per Playwright worker, started by the first test that
+ * asks for it and shared by every later file of that worker (each takes its
+ * own bucket with newBucket()), so a run pays Ceph's start-up once per worker.
+ */
+export const test = base.extend<object, { ceph: CephRgw }>({
+  ceph: [
+    async ({}, use) => {
+      const cluster = await CephRgw.start();
+      // use() returns when the worker is done, whether its tests passed or not.
+      await use(cluster);
+      await cluster.dispose();
+    },
+    { scope: 'worker', timeout: (WAIT_SECONDS + 60) * 1000 },
+  ],
+});

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, Writable, type Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, isPathInsideDirectory, type KvStore, Upload } from '@tus/server';
@@ -20,6 +20,7 @@ import type {
 } from '../capabilities';
 import { isUploadId } from '../upload-url';
 import { INFO_TEMP_FILE, InfoFiles, isNotFound, syncDirectory, type UploadInfo } from './info-files';
+import { stageInFile } from './staged-file';
 
 /** Reads of a download are issued in blocks of this size. */
 const READ_BLOCK = 256 * 1024;
@@ -186,35 +187,12 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
 
   async stageChunk(id: string, offset: number, data: Readable): Promise<StagedChunk> {
     const dataFile = this.dataPath(id);
-    const staged = this.workFile(id, 'chunk');
-    let length = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        length += chunk.length;
-        callback(null, chunk);
-      },
+    return stageInFile(data, this.workFile(id, 'chunk'), async (staged) => {
+      const { size } = await fsp.stat(dataFile);
+      // The caller holds the upload's lock, so this only fails if the folder was changed behind our back.
+      if (size !== offset) throw new Error(`upload ${id} holds ${size} bytes, expected ${offset}`);
+      return this.write(staged, id, offset);
     });
-    const discard = () => fsp.rm(staged, { force: true });
-    try {
-      await pipeline(data, counter, fs.createWriteStream(staged, { flags: 'wx' }));
-    } catch (error) {
-      await discard();
-      throw error;
-    }
-    return {
-      length,
-      commit: async () => {
-        try {
-          const { size } = await fsp.stat(dataFile);
-          // The caller holds the upload's lock, so this only fails if the folder was changed behind our back.
-          if (size !== offset) throw new Error(`upload ${id} holds ${size} bytes, expected ${offset}`);
-          return await this.write(fs.createReadStream(staged), id, offset);
-        } finally {
-          await discard();
-        }
-      },
-      discard,
-    };
   }
 
   /** create(), with the upload's role in a concatenation and its owner recorded in its info file. */
