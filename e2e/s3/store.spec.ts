@@ -1,7 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { MetadataValue } from '@tus/s3-store';
 import { ERRORS, MemoryKvStore, Upload } from '@tus/server';
 import { expect } from '@playwright/test';
@@ -85,8 +92,8 @@ test('a length declared on one instance completes the upload written on another,
   const data = randomBytes(7 * MiB);
   const upload = newUpload(undefined);
   await a.create(upload);
-  expect(await a.write(Readable.from([data.subarray(0, 6 * MiB)]), upload.id, 0)).toBe(6 * MiB);
-  // b caches the record while the length is still deferred.
+  // b's write caches the record while the length is still deferred.
+  expect(await b.write(Readable.from([data.subarray(0, 6 * MiB)]), upload.id, 0)).toBe(6 * MiB);
   expect((await b.readState(upload.id)).upload.size).toBeUndefined();
   await a.declareUploadLength(upload.id, data.length);
   expect(await b.write(Readable.from([data.subarray(6 * MiB)]), upload.id, 6 * MiB)).toBe(data.length);
@@ -174,24 +181,25 @@ for (const [kind, partSize] of [
   });
 }
 
-test('an upload whose last part was stored but never completed (a crash) is completed when read', async ({ ceph }) => {
+test('an upload whose bytes are all stored but never completed (a crash) is completed when read, incomplete part included', async ({
+  ceph,
+}) => {
   const store = instance(ceph);
-  const upload = newUpload(6 * MiB);
-  await store.create(upload);
-  await store.write(Readable.from([randomBytes(MiB)]), upload.id, 0);
-  expect(await keysOf(`${upload.id}.part`)).toHaveLength(1);
-  // What a process that died right after its last part leaves: every byte in parts, no object.
-  const crashed = newUpload(6 * MiB);
+  // What a writer that died after its last bytes leaves: a part, the rest in `<id>.part`, no object.
+  const data = randomBytes(6 * MiB + 100);
+  const crashed = newUpload(data.length);
   await store.create(crashed);
-  const info = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: crashed.id }));
-  const multipart = info.Uploads?.find((open) => open.Key === crashed.id)?.UploadId;
-  await client.send(
-    new UploadPartCommand({ Bucket: bucket, Key: crashed.id, UploadId: multipart, PartNumber: 1, Body: randomBytes(6 * MiB) }),
-  );
-  expect(await store.describeUpload(crashed.id)).toMatchObject({ offset: 6 * MiB, completedAt: null });
+  const open = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: crashed.id }));
+  const multipart = open.Uploads?.find((upload) => upload.Key === crashed.id)?.UploadId;
+  const first = data.subarray(0, 6 * MiB);
+  await client.send(new UploadPartCommand({ Bucket: bucket, Key: crashed.id, UploadId: multipart, PartNumber: 1, Body: first }));
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${crashed.id}.part`, Body: data.subarray(6 * MiB) }));
+  expect(await store.describeUpload(crashed.id)).toMatchObject({ offset: data.length, completedAt: null });
   const state = await store.readState(crashed.id);
-  expect(state.upload.offset).toBe(6 * MiB);
+  expect(state.upload.offset).toBe(data.length);
   expect((await store.describeUpload(crashed.id))?.completedAt).toBeInstanceOf(Date);
+  expect(sha256(await download(store, crashed.id, 0, data.length - 1))).toBe(sha256(data));
+  expect(await keysOf(crashed.id)).toEqual([crashed.id, `${crashed.id}.info`]);
 });
 
 test('a missing bucket or an unreachable service is a clear error', async ({ ceph }) => {

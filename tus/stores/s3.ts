@@ -67,6 +67,8 @@ interface Inspection {
   lastActivity: Date;
   /** The parts of a multipart upload still open, for the repair in readState(). */
   openParts: Part[] | null;
+  /** The incomplete part (`<id>.part`), bytes not yet in a part. */
+  incompletePart: ObjectStat | null;
 }
 
 /** Objects of the bucket seen in one listing, by key: spares a HEAD per upload. */
@@ -166,13 +168,17 @@ export class S3UploadStore extends S3Store implements UploadLister, RangeReader,
     if (found === 'no-info') throw ERRORS.FILE_NOT_FOUND;
     if (found === 'gone') throw ERRORS.FILE_NO_LONGER_EXISTS;
     let { offset, lastActivity } = found;
-    const { info, openParts } = found;
+    const { info, openParts, incompletePart } = found;
     const { record } = info;
     if (openParts && record.size !== undefined && offset === record.size) {
-      // Every byte is in the parts but the object was never completed (the
-      // process died in between): complete it now rather than report bytes
-      // that cannot be downloaded. Callers hold the upload's lock.
-      await this.finishMultipartUpload(this.metadataValue(record, info.uploadId), openParts);
+      // Every byte is stored but the object was never completed (the process
+      // died in between, or a writer still believed the length deferred):
+      // complete it now rather than report bytes that cannot be downloaded.
+      // Callers hold the upload's lock.
+      const metadata = this.metadataValue(record, info.uploadId);
+      const parts = incompletePart ? [...openParts, await this.promoteIncompletePart(metadata, openParts)] : openParts;
+      await this.finishMultipartUpload(metadata, parts);
+      if (incompletePart) await this.deleteIncompletePart(id);
       await this.clearCache(id);
       const object = await this.statObject(id);
       if (object) ({ size: offset, lastModified: lastActivity } = object);
@@ -366,10 +372,11 @@ export class S3UploadStore extends S3Store implements UploadLister, RangeReader,
         completedAt: object.lastModified,
         lastActivity: latest([info.lastModified, object.lastModified]),
         openParts: null,
+        incompletePart: null,
       };
     }
     if (info.record.concat?.kind === 'final') {
-      return { info, offset: 0, completedAt: null, lastActivity: info.lastModified, openParts: null };
+      return { info, offset: 0, completedAt: null, lastActivity: info.lastModified, openParts: null, incompletePart: null };
     }
     if (!info.uploadId) return 'gone';
     let parts: Part[];
@@ -388,7 +395,19 @@ export class S3UploadStore extends S3Store implements UploadLister, RangeReader,
       completedAt: null,
       lastActivity: latest(times.filter((time): time is Date => time !== undefined)),
       openParts: parts,
+      incompletePart: incomplete,
     };
+  }
+
+  /** Uploads the incomplete part as the last part of the multipart upload (it is smaller than a part: held in memory). */
+  private async promoteIncompletePart(metadata: MetadataValue, parts: Part[]): Promise<Part> {
+    const body = await this.getIncompletePart(metadata.file.id);
+    if (!body) throw ERRORS.FILE_NOT_FOUND;
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    const partNumber = (parts.at(-1)?.PartNumber ?? 0) + 1;
+    const etag = await this.uploadPart(metadata, Buffer.concat(chunks), partNumber);
+    return { PartNumber: partNumber, ETag: etag };
   }
 
   private async readInfo(id: string): Promise<InfoObject | null> {
