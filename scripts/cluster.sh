@@ -18,7 +18,6 @@
 #   CLUSTER_REDIS_PORT  redis-server                                        (default 6390)
 #   CLUSTER_MON_PORT    Ceph monitor                                        (default 3300)
 #   CLUSTER_RGW_PORT    Ceph RADOS Gateway (S3)                             (default 7480)
-#   CLUSTER_STORE       s3, or file (a folder both instances share)         (default s3)
 #   CLUSTER_PUBLIC_URL  PUBLIC_URL of the instances, when clients reach nginx by another name
 #
 # Needs `npm run build` first, and Debian's redis-server, nginx-light,
@@ -33,7 +32,6 @@ CLUSTER_APP_PORTS=${CLUSTER_APP_PORTS:-3001 3002}
 CLUSTER_REDIS_PORT=${CLUSTER_REDIS_PORT:-6390}
 CLUSTER_MON_PORT=${CLUSTER_MON_PORT:-3300}
 CLUSTER_RGW_PORT=${CLUSTER_RGW_PORT:-7480}
-CLUSTER_STORE=${CLUSTER_STORE:-s3}
 read -r -a APP_PORTS <<<"$CLUSTER_APP_PORTS"
 
 RUN="$CLUSTER_DIR/run"
@@ -121,11 +119,7 @@ app_env() {
     TRUST_PROXY=true
   )
   [ -z "${CLUSTER_PUBLIC_URL:-}" ] || env+=("PUBLIC_URL=$CLUSTER_PUBLIC_URL")
-  if [ "$CLUSTER_STORE" = s3 ]; then
-    env+=(UPLOAD_STORE=s3 S3_REGION=us-east-1 S3_FORCE_PATH_STYLE=true $(ceph_rgw env))
-  else
-    env+=(UPLOAD_STORE=file "UPLOAD_DIR=$CLUSTER_DIR/uploads")
-  fi
+  env+=(UPLOAD_STORE=s3 S3_REGION=us-east-1 S3_FORCE_PATH_STYLE=true $(ceph_rgw env))
   printf '%s\n' "${env[@]}"
 }
 
@@ -191,15 +185,10 @@ apps() {
 
 up() {
   local began=$SECONDS part
-  case "$CLUSTER_STORE" in
-    s3) ;;
-    file) say "CLUSTER_STORE=file: both instances share $CLUSTER_DIR/uploads" ;;
-    *) die "CLUSTER_STORE must be s3 or file (got \"$CLUSTER_STORE\")" ;;
-  esac
   [ -f "$ROOT/.next/BUILD_ID" ] || die "no production build in $ROOT/.next: run \`npm run build\` first"
   # The instances need Redis and the storage when they start.
   start_redis
-  if [ "$CLUSTER_STORE" = s3 ]; then start_ceph; fi
+  start_ceph
   start_apps $(seq 1 ${#APP_PORTS[@]})
   start_part lb
   say "up in $((SECONDS - began)) s: open http://127.0.0.1:$CLUSTER_LB_PORT (logs in $LOGS)"
@@ -221,11 +210,9 @@ status() {
       down=1
     fi
   done
-  if [ "$CLUSTER_STORE" = s3 ]; then
-    if CEPH_WAIT_SECONDS=2 ceph_rgw wait >/dev/null 2>&1 </dev/null; then say "ceph S3 answering on http://127.0.0.1:$CLUSTER_RGW_PORT"; else
-      say "ceph S3 not answering on http://127.0.0.1:$CLUSTER_RGW_PORT"
-      down=1
-    fi
+  if CEPH_WAIT_SECONDS=2 ceph_rgw wait >/dev/null 2>&1 </dev/null; then say "ceph S3 answering on http://127.0.0.1:$CLUSTER_RGW_PORT"; else
+    say "ceph S3 not answering on http://127.0.0.1:$CLUSTER_RGW_PORT"
+    down=1
   fi
   if pid=$(cat "$CLUSTER_DIR/nginx/nginx.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; then
     say "lb running (pid $pid): http://127.0.0.1:$CLUSTER_LB_PORT"
