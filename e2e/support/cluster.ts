@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,6 +111,8 @@ export class Cluster {
       rgw: await freePort(),
     };
     const cluster = new Cluster(dir, ports, options.env ?? {});
+    // Its daemons run in sessions of their own: a worker that dies without its afterAll must not leave them behind.
+    process.once('exit', cluster.stopAtExit);
     try {
       await cluster.run(['up'], UP_TIMEOUT_MS);
     } catch (error) {
@@ -162,12 +164,22 @@ export class Cluster {
 
   /** Stops every part and removes the state folder. */
   async dispose(): Promise<void> {
+    process.off('exit', this.stopAtExit);
     try {
       await this.run(['down'], PART_TIMEOUT_MS);
     } finally {
       fs.rmSync(this.dir, { recursive: true, force: true });
     }
   }
+
+  private readonly stopAtExit = (): void => {
+    try {
+      execFileSync('bash', [CLUSTER_SCRIPT, 'down'], { env: this.scriptEnv(), timeout: PART_TIMEOUT_MS, stdio: 'ignore' });
+    } catch {
+      // Best effort while the process exits.
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  };
 
   pidOf(part: string): number | null {
     try {
@@ -187,7 +199,17 @@ export class Cluster {
 
   /** Runs scripts/cluster.sh with this cluster's folder and ports; fails with its output. */
   run(args: string[], timeoutMs: number): Promise<string> {
-    const env = {
+    return new Promise((resolve, reject) => {
+      const options = { env: this.scriptEnv(), timeout: timeoutMs, killSignal: 'SIGKILL' as const };
+      execFile('bash', [CLUSTER_SCRIPT, ...args], options, (error, stdout, stderr) => {
+        if (error) reject(new Error(`cluster.sh ${args.join(' ')} failed (${error.message}):\n${stdout}${stderr}`));
+        else resolve(stdout);
+      });
+    });
+  }
+
+  private scriptEnv(): NodeJS.ProcessEnv {
+    return {
       ...process.env,
       ...this.env,
       CLUSTER_DIR: this.dir,
@@ -197,12 +219,6 @@ export class Cluster {
       CLUSTER_MON_PORT: String(this.ports.mon),
       CLUSTER_RGW_PORT: String(this.ports.rgw),
     };
-    return new Promise((resolve, reject) => {
-      execFile('bash', [CLUSTER_SCRIPT, ...args], { env, timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`cluster.sh ${args.join(' ')} failed (${error.message}):\n${stdout}${stderr}`));
-        else resolve(stdout);
-      });
-    });
   }
 }
 
