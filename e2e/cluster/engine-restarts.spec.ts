@@ -142,8 +142,11 @@ async function expectClearRefusals(engine: string, uploadUrl: string, offset: nu
   return seen;
 }
 
+/** Uploads tus-js-client created for its one file, per engine restarted (1 = it resumed its upload). */
+const creations = new Map<string, number>();
+
 for (const engine of ['Redis', 'Ceph RGW'] as const) {
-  test(`a ${engine} restart during an upload: clear 5xx while it is down, then the upload resumes and completes byte-exact`, async () => {
+  test(`a ${engine} restart during uploads: clear 5xx and no 2xx while it is down, then they complete byte-exact, a half-done one from its offset`, async () => {
     test.setTimeout(240_000);
     const data = randomBytes(12 * MiB + 13);
     // A second upload, half done before the outage, that a raw client finishes afterwards.
@@ -159,6 +162,7 @@ for (const engine of ['Redis', 'Ceph RGW'] as const) {
     if (engine === 'Redis') await cluster.stopRedis();
     else await cluster.stopCeph();
     const downSince = Date.now();
+    let restartBegan = Infinity;
     try {
       console.log((await expectClearRefusals(engine, otherUrl, MiB)).join('\n'));
       // The held upload's next requests meet the outage too, and tus-js-client keeps retrying.
@@ -166,13 +170,14 @@ for (const engine of ['Redis', 'Ceph RGW'] as const) {
       const refused = await upload.answersAfter(downSince, 2, (e) => e.status >= 500);
       for (const e of refused) expect(e.answeredAt - e.sentAt, `${e.method} ${e.status}`).toBeLessThan(ANSWER_BOUND_MS);
     } finally {
+      restartBegan = Date.now();
       if (engine === 'Redis') await cluster.startRedis();
       else await cluster.startCeph();
     }
     const upSince = Date.now();
 
-    // Nothing in the outage was answered as a success.
-    const during = upload.exchanges.filter((e) => e.sentAt >= downSince && e.answeredAt < upSince);
+    // Nothing answered before the engine was started again was a success.
+    const during = upload.exchanges.filter((e) => e.sentAt >= downSince && e.answeredAt < restartBegan);
     expect(
       during.filter((e) => e.status < 300),
       during.map((e) => `${e.method} ${e.status} ${e.body}`).join('\n'),
@@ -183,6 +188,8 @@ for (const engine of ['Redis', 'Ceph RGW'] as const) {
     const last = upload.exchanges[upload.exchanges.length - 1];
     expect(last.status).toBe(204);
     expect(await sha256OfDownload(upload.url)).toBe(sha256(data));
+    creations.set(engine, upload.exchanges.filter((e) => e.method === 'POST' && e.status === 201).length);
+    console.log(`${engine}: tus-js-client created ${creations.get(engine)} upload(s) for its one file`);
 
     // The upload made before the outage resumes from where the server says it stands.
     const head = await rawRequest(otherUrl, { method: 'HEAD', headers: TUS });
@@ -193,3 +200,16 @@ for (const engine of ['Redis', 'Ceph RGW'] as const) {
     expect(await sha256OfDownload(otherUrl)).toBe(sha256(other));
   });
 }
+
+// Known engine bug: while Redis or storage is down, HEAD is answered 503. tus-js-client (and so the
+// dashboard's Uppy) retries a 423 HEAD but treats any other non-2xx HEAD as "this upload is gone": it
+// creates a new upload and sends the file again from byte 0 (bytes stay exact, the earlier upload is
+// orphaned until it expires). Answering HEAD with 423 + Retry-After while a shared engine is
+// unreachable would make it resume; then remove this marker.
+test('after an outage, tus-js-client continues the upload it had rather than creating a new one', () => {
+  test.fail();
+  expect([...creations.entries()]).toEqual([
+    ['Redis', 1],
+    ['Ceph RGW', 1],
+  ]);
+});

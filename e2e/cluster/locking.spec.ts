@@ -149,32 +149,46 @@ for (const [round, size] of [MiB, 3 * MiB + 5, 7 * MiB + 1].entries()) {
   });
 }
 
-test('two clients racing on one upload through both instances: never two writes at once, byte-exact', async () => {
-  const [a, b] = cluster.instances;
-  const data = randomBytes(8 * MiB + 11);
+test('eight PATCHes each met by a PATCH on the other instance while they write: never two writes at once, byte-exact', async () => {
+  const chunk = 512 * 1024;
+  // Whole chunks: the leader's half must still be a PATCH in progress, which a short last chunk would not be.
+  const data = randomBytes(8 * chunk);
   const id = uploadIdOf(await createUpload(cluster.endpoint, data.length));
-  const chunk = 256 * 1024;
-
-  // Both clients send the same file, each to its instance, from whatever offset the server last told it.
-  const race = async (instance: ClusterInstance) => {
-    const statuses: number[] = [];
-    let offset = 0;
-    while (offset < data.length) {
-      const answer = await patch(urlOn(instance, id), offset, data.subarray(offset, offset + chunk));
-      statuses.push(answer.status);
-      if (answer.status !== 204 && answer.status !== 409)
-        throw new Error(`${instance.name}: PATCH at ${offset} answered ${answer.status} ${answer.text}`);
-      offset = Number(answer.headers['upload-offset']);
+  const half = chunk / 2;
+  let offset = 0;
+  let round = 0;
+  // Round by round the instances take turns: the leader's PATCH is half sent (it holds the lock and writes) when
+  // the follower's PATCH of the same bytes goes to the other instance; the leader's rest follows slowly (about
+  // 0.8 s, a slow client), so the follower's request is there while the leader is still writing.
+  while (offset < data.length) {
+    const [leader, follower] = round % 2 === 0 ? cluster.instances : [cluster.instances[1], cluster.instances[0]];
+    const start = offset;
+    const body = data.subarray(start, start + chunk);
+    const leading = new OpenPatch(urlOn(leader, id), start, body.length);
+    leading.write(body.subarray(0, half));
+    const halfway = start + half;
+    await leader.events.waitFor((e) => e.type === 'progress' && e.id === id && e.offset === halfway, 30_000, `${leader.name} writing`);
+    const following = patch(urlOn(follower, id), start, body);
+    for (let at = half; at < chunk; at += 16 * 1024) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      leading.write(body.subarray(at, at + 16 * 1024));
     }
-    return statuses;
-  };
-  const [onA, onB] = await Promise.all([race(a), race(b)]);
+    const [led, followed] = await within(RESUME_BOUND_MS, Promise.all([leading.answer, following]), `round ${round} answers`);
+    leading.close();
+    const described = `round ${round}: ${leader.name} ${led.status} ${led.headers['upload-offset']}, ${follower.name} ${followed.status} ${followed.headers['upload-offset']}`;
+    // The leader stored its bytes; the follower waited for the lock and then found the offset moved. Had it written
+    // without the lock, it would have answered 204 while the leader was still writing.
+    expect(led.status, described).toBe(204);
+    expect(followed.status, described).toBe(409);
+    expect(followed.headers['upload-offset'], described).toBe(led.headers['upload-offset']);
+    expect(overlappingWrites(id), described).toEqual([]);
+    offset = Number(led.headers['upload-offset']);
+    expect(offset, described).toBeGreaterThan(start);
+    round += 1;
+  }
 
   const spans = writeSpans(id);
-  console.log(
-    `racing clients: ${spans.length} writes (${spans.filter((s) => s.instance === 'app1').length} on app1), ` +
-      `${[...onA, ...onB].filter((s) => s === 409).length} PATCHes refused with 409`,
-  );
+  console.log(`${round} rounds: ${spans.length} writes (${spans.filter((s) => s.instance === 'app1').length} on app1)`);
   expect(spans.filter((s) => s.instance === 'app1').length).toBeGreaterThan(0);
   expect(spans.filter((s) => s.instance === 'app2').length).toBeGreaterThan(0);
   expect(overlappingWrites(id)).toEqual([]);
