@@ -25,11 +25,11 @@ test('defaults describe the embedded setup', () => {
     host: '127.0.0.1',
     port: 3000,
     uploadTokenSecret: null,
+    uploadStore: 'file',
+    s3: null,
     redisUrl: null,
     redisKeyPrefix: 'uploads:',
     redisCacheTtlMs: DEFAULTS.expiresAfterMs + 7 * 86_400_000,
-    uploadStore: 'file',
-    s3: null,
   });
 });
 
@@ -140,18 +140,6 @@ test('UPLOAD_TOKEN_SECRET turns access control on, and its value is never echoed
   expect(() => readConfig({ UPLOAD_TOKEN_SECRET: 'hunter2' }, cwd)).toThrow(/^(?!.*hunter2)/s);
 });
 
-test('REDIS_URL shares locks (and the S3 cache) through Redis; its password is never echoed in an error', () => {
-  const config = readConfig({ REDIS_URL: 'rediss://app:s3cret@redis.example.com:6380/2', REDIS_KEY_PREFIX: 'files-eu:' }, cwd);
-  expect(config.redisUrl?.href).toBe('rediss://app:s3cret@redis.example.com:6380/2');
-  expect(config.redisKeyPrefix).toBe('files-eu:');
-  expect(() => readConfig({ REDIS_URL: 'https://app:s3cret@redis.example.com' }, cwd)).toThrow(/^(?!.*s3cret)/s);
-  // Cache entries outlive the expiry period by a week, or live as long as REDIS_CACHE_TTL says.
-  expect(readConfig({ UPLOAD_EXPIRES_AFTER: '2d' }, cwd).redisCacheTtlMs).toBe(9 * 86_400_000);
-  expect(readConfig({ UPLOAD_EXPIRES_AFTER: 'off' }, cwd).redisCacheTtlMs).toBe(7 * 86_400_000);
-  expect(readConfig({ REDIS_CACHE_TTL: '36h' }, cwd).redisCacheTtlMs).toBe(36 * 3_600_000);
-  expect(readConfig({ REDIS_CACHE_TTL: 'off' }, cwd).redisCacheTtlMs).toBeNull();
-});
-
 test('UPLOAD_STORE=s3 reads the bucket, with path-style and SDK checksums only when required by default', () => {
   const { uploadStore, s3 } = readConfig(
     {
@@ -212,3 +200,15 @@ for (const [env, variable, message] of [
     expect((error as ConfigError).message).toMatch(message);
   });
 }
+
+test('REDIS_URL shares locks (and the S3 cache) through Redis; its password is never echoed in an error', () => {
+  const config = readConfig({ REDIS_URL: 'rediss://app:s3cret@redis.example.com:6380/2', REDIS_KEY_PREFIX: 'files-eu:' }, cwd);
+  expect(config.redisUrl?.href).toBe('rediss://app:s3cret@redis.example.com:6380/2');
+  expect(config.redisKeyPrefix).toBe('files-eu:');
+  expect(() => readConfig({ REDIS_URL: 'https://app:s3cret@redis.example.com' }, cwd)).toThrow(/^(?!.*s3cret)/s);
+  // Cache entries outlive the expiry period by a week, or live as long as REDIS_CACHE_TTL says.
+  expect(readConfig({ UPLOAD_EXPIRES_AFTER: '2d' }, cwd).redisCacheTtlMs).toBe(9 * 86_400_000);
+  expect(readConfig({ UPLOAD_EXPIRES_AFTER: 'off' }, cwd).redisCacheTtlMs).toBe(7 * 86_400_000);
+  expect(readConfig({ REDIS_CACHE_TTL: '36h' }, cwd).redisCacheTtlMs).toBe(36 * 3_600_000);
+  expect(readConfig({ REDIS_CACHE_TTL: 'off' }, cwd).redisCacheTtlMs).toBeNull();
+});

@@ -318,16 +318,16 @@ export const DEFAULTS = {
   shutdownGraceMs: 10_000,
   host: '127.0.0.1',
   port: 3000,
-  redisKeyPrefix: 'uploads:',
   s3PartSize: 8 * 2 ** 20,
+  redisKeyPrefix: 'uploads:',
 } as const;
 
 export function readConfig(env: Env = process.env, cwd: string = process.cwd()): UploadConfig {
   const maxSize = readBytes(env, 'UPLOAD_MAX_SIZE', DEFAULTS.maxSize, 1);
   const chunkSize = readBytes(env, 'UPLOAD_CHUNK_SIZE', DEFAULTS.chunkSize, 64 * 2 ** 10);
   const eventLog = env.UPLOAD_EVENT_LOG?.trim();
-  const expiresAfterMs = readDuration(env, 'UPLOAD_EXPIRES_AFTER', DEFAULTS.expiresAfterMs);
   const uploadStore = readChoice(env, 'UPLOAD_STORE', ['file', 's3'], 'file');
+  const expiresAfterMs = readDuration(env, 'UPLOAD_EXPIRES_AFTER', DEFAULTS.expiresAfterMs);
   return {
     uploadDir: readPath(env, 'UPLOAD_DIR', DEFAULTS.uploadDir, cwd),
     maxSize,
@@ -347,11 +347,11 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     host: env.HOST?.trim() || DEFAULTS.host,
     port: readInteger(env, 'PORT', DEFAULTS.port, 1, 65535),
     uploadTokenSecret: readSecret(env, 'UPLOAD_TOKEN_SECRET'),
+    uploadStore,
+    s3: uploadStore === 's3' ? readS3Settings(env) : null,
     redisUrl: readRedisUrl(env, 'REDIS_URL'),
     redisKeyPrefix: readKeyPrefix(env, 'REDIS_KEY_PREFIX', DEFAULTS.redisKeyPrefix),
     redisCacheTtlMs: readDuration(env, 'REDIS_CACHE_TTL', (expiresAfterMs ?? 0) + CACHE_TTL_MARGIN_MS),
-    uploadStore,
-    s3: uploadStore === 's3' ? readS3Settings(env) : null,
   };
 }
 

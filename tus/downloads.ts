@@ -1,6 +1,7 @@
 import type { DataStore } from '@tus/server';
 import type { AccessPolicy } from './access';
 import { canList, canReadRange, type StoredUpload } from './capabilities';
+import { isUploadError } from './errors';
 import { declaredType, displayName } from './metadata';
 
 /**
@@ -93,7 +94,11 @@ export async function serveDownload(req: Request, store: DataStore, id: string, 
   if (!canList(store) || !canReadRange(store)) {
     return plain(501, 'Downloads are not supported by this store\n');
   }
-  const upload = await store.describeUpload(id).catch(() => null);
+  // A storage outage is the endpoint's 503 (an UploadError), not a 404 that would tell the client the file is gone.
+  const upload = await store.describeUpload(id).catch((error: unknown) => {
+    if (isUploadError(error)) throw error;
+    return null;
+  });
   // Another subject's upload is as unknown as a missing one.
   if (!upload?.completedAt || upload.size === undefined || !access.mayUse(req, upload.owner)) {
     return plain(404, 'The file for this url was not found\n');

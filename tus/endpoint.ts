@@ -3,7 +3,7 @@ import { unauthorized } from './access';
 import { withoutEmptyMetadata } from './client-quirks';
 import { applyCors } from './cors';
 import { serveDownload } from './downloads';
-import { UploadError } from './errors';
+import { isUploadError } from './errors';
 import { applyMethodOverride, checkPreconditions } from './preconditions';
 import { uploadEngine } from './server';
 import { uploadIdOf } from './upload-url';
@@ -33,7 +33,7 @@ export async function handleUploadRequest(incoming: Request): Promise<Response> 
       response = await engine.server.handleWeb(withoutEmptyMetadata(req));
     }
   } catch (error) {
-    if (error instanceof UploadError) {
+    if (isUploadError(error)) {
       response = error.toResponse();
     } else {
       console.error(`[upload] ${req.method} ${req.url} failed:`, error);

@@ -39,6 +39,16 @@ export class UploadError extends Error {
   }
 }
 
+/**
+ * Whether `error` is an UploadError, also one made by another copy of this
+ * module: Next.js bundles each route (and instrumentation, which creates the
+ * engine) separately, so a refusal thrown by the shared engine's store is not
+ * an `instanceof` the UploadError a route imported.
+ */
+export function isUploadError(error: unknown): error is UploadError {
+  return error instanceof Error && error.name === 'UploadError' && typeof (error as Partial<UploadError>).toResponse === 'function';
+}
+
 /** The refusals of the endpoint, by stable code. */
 export const refuse = {
   unsupportedVersion: (sent: string | null) =>
@@ -136,6 +146,13 @@ export const refuse = {
       {},
       bodyRead,
     ),
+  storageUnavailable: () =>
+    new UploadError(
+      503,
+      'ERR_STORAGE_UNAVAILABLE',
+      'the storage service cannot be reached or failed; the bytes it confirmed are kept: retry shortly and resume from the Upload-Offset of a HEAD',
+      { 'Retry-After': '2' },
+    ),
   lockUnavailable: () =>
     new UploadError(
       503,
@@ -148,13 +165,6 @@ export const refuse = {
       503,
       'ERR_CACHE_UNAVAILABLE',
       'the shared upload cache (Redis) cannot be reached; retry shortly and resume from the Upload-Offset of a HEAD',
-      { 'Retry-After': '2' },
-    ),
-  storageUnavailable: () =>
-    new UploadError(
-      503,
-      'ERR_STORAGE_UNAVAILABLE',
-      'the storage service cannot be reached or failed; the bytes it confirmed are kept: retry shortly and resume from the Upload-Offset of a HEAD',
       { 'Retry-After': '2' },
     ),
 } as const;

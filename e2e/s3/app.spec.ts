@@ -4,10 +4,12 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from '@playwright/test';
 import * as tus from 'tus-js-client';
+import { Redis } from 'ioredis';
 import { AppServer } from '../support/app-server';
 import { test } from '../support/ceph';
 import { requestsOf, runProcess, uploadIdOf } from '../support/clients';
 import { randomFile, sha256, sha256OfDownload, sha256OfFile } from '../support/files';
+import { RedisServer } from '../support/redis';
 import { EXTENSIONS, TUS, createUpload, head, headerTokens, patch, rawRequest, uploadWhole } from '../support/http';
 import { stallingHttpStack, uploadToEnd } from '../support/tus-js-client';
 
@@ -233,6 +235,77 @@ test('DELETE on one instance: the other answers 404 and the bucket holds nothing
   }
   const open = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: uploadIdOf(unfinished) }));
   expect(open.Uploads ?? []).toEqual([]);
+});
+
+test('while the storage service is down every request says so with a retriable 503; once it is back the upload resumes byte-exact', async ({
+  ceph,
+}) => {
+  const data = randomBytes(9 * MiB);
+  const url = await createUpload(a.endpoint, data.length);
+  expect((await patch(url, 0, data.subarray(0, 8 * MiB))).status).toBe(204);
+  const finished = await uploadWhole(a.endpoint, Buffer.from('kept'));
+  await ceph.stop();
+  try {
+    const headAnswer = await head(url);
+    // A HEAD answer has no body to carry the code.
+    expect([headAnswer.status, headAnswer.headers['retry-after']]).toEqual([503, '2']);
+    const answers = [
+      await patch(url.replace(a.baseUrl, b.baseUrl), 8 * MiB, data.subarray(8 * MiB)),
+      await rawRequest(a.endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Length': 5 } }),
+      await rawRequest(finished, { method: 'GET' }),
+      await rawRequest(`${b.baseUrl}/api/uploads`, { method: 'GET' }),
+    ];
+    for (const answer of answers) {
+      expect([answer.status, answer.text.split(':')[0], answer.headers['retry-after']]).toEqual([503, 'ERR_STORAGE_UNAVAILABLE', '2']);
+    }
+  } finally {
+    await ceph.restart();
+  }
+  expect((await head(url.replace(a.baseUrl, b.baseUrl))).headers['upload-offset']).toBe(String(8 * MiB));
+  expect((await patch(url.replace(a.baseUrl, b.baseUrl), 8 * MiB, data.subarray(8 * MiB))).status).toBe(204);
+  expect(await sha256OfObject(uploadIdOf(url))).toBe(sha256(data));
+  expect(await (await fetch(finished)).text()).toBe('kept');
+});
+
+test.describe('with REDIS_URL', () => {
+  let redis: RedisServer;
+  let c: AppServer;
+  let d: AppServer;
+  let shared: string;
+
+  test.beforeAll(async ({ ceph }) => {
+    redis = await RedisServer.start();
+    shared = await ceph.newBucket();
+    const env = { ...ceph.appEnv, S3_BUCKET: shared, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'test:' };
+    [c, d] = await Promise.all([AppServer.start({ env }), AppServer.start({ env })]);
+  });
+  test.afterAll(async () => {
+    await Promise.all([c?.dispose(), d?.dispose()]);
+    await redis?.dispose();
+  });
+
+  test('the store cache is shared in Redis: a deferred length declared on one instance completes on the other', async () => {
+    const data = randomBytes(6 * MiB + 5);
+    const created = await rawRequest(c.endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Defer-Length': 1 } });
+    const urlC = new URL(created.headers.location!, c.endpoint).href;
+    const urlD = urlC.replace(c.baseUrl, d.baseUrl);
+    const id = uploadIdOf(urlC);
+    expect((await patch(urlD, 0, data.subarray(0, 6 * MiB))).status).toBe(204);
+    const connection = new Redis(redis.url);
+    try {
+      const cached = JSON.parse((await connection.get(`test:s3-cache:${id}`)) ?? 'null') as { 'upload-id'?: string } | null;
+      expect(cached?.['upload-id']).toBeTruthy();
+      expect((await patch(urlC, 6 * MiB, data.subarray(6 * MiB, 6 * MiB + 1), { 'Upload-Length': String(data.length) })).status).toBe(204);
+      const last = await patch(urlD, 6 * MiB + 1, data.subarray(6 * MiB + 1));
+      expect([last.status, last.headers['upload-offset']]).toEqual([204, String(data.length)]);
+      // Completion clears the entry for every instance.
+      expect(await connection.exists(`test:s3-cache:${id}`)).toBe(0);
+    } finally {
+      connection.disconnect();
+    }
+    const { Body } = await client.send(new GetObjectCommand({ Bucket: shared, Key: id }));
+    expect(sha256(Buffer.from(await Body!.transformToByteArray()))).toBe(sha256(data));
+  });
 });
 
 test.describe('expiration', () => {

@@ -14,9 +14,12 @@ import { ERRORS, MemoryKvStore, Upload } from '@tus/server';
 import { expect } from '@playwright/test';
 import type { S3Settings } from '../../tus/config';
 import { UploadError } from '../../tus/errors';
+import { RedisKvStore } from '../../tus/kv/redis';
+import { connectRedis } from '../../tus/redis/connection';
 import { S3UploadStore } from '../../tus/stores/s3';
 import { test, type CephRgw } from '../support/ceph';
 import { freePort } from '../support/free-port';
+import { RedisServer } from '../support/redis';
 
 const MiB = 2 ** 20;
 
@@ -100,6 +103,31 @@ test('a length declared on one instance completes the upload written on another,
   const state = await a.readState(upload.id);
   expect([state.upload.size, state.upload.offset]).toEqual([data.length, data.length]);
   expect(sha256(await download(a, upload.id, 0, data.length - 1))).toBe(sha256(data));
+});
+
+test('with the cache shared in Redis, a deferred length completes on the instance that declared it and on another', async ({ ceph }) => {
+  const redis = await RedisServer.start();
+  const connections = [connectRedis(new URL(redis.url), 'cache'), connectRedis(new URL(redis.url), 'cache')];
+  try {
+    const [a, b] = connections.map(
+      (connection) =>
+        new S3UploadStore({ settings: settingsFor(ceph), cache: new RedisKvStore<MetadataValue>(connection, 's3-cache:', 60_000) }),
+    );
+    for (const last of [a, b]) {
+      const data = randomBytes(6 * MiB + 10);
+      const upload = newUpload(undefined);
+      await a.create(upload);
+      // The write caches the record, with its length deferred, for both instances.
+      await a.write(Readable.from([data.subarray(0, 6 * MiB)]), upload.id, 0);
+      await a.declareUploadLength(upload.id, data.length);
+      expect(await last.write(Readable.from([data.subarray(6 * MiB)]), upload.id, 6 * MiB)).toBe(data.length);
+      expect((await b.describeUpload(upload.id))?.completedAt).toBeInstanceOf(Date);
+      expect(sha256(await download(b, upload.id, 0, data.length - 1))).toBe(sha256(data));
+    }
+  } finally {
+    for (const connection of connections) connection.disconnect();
+    await redis.dispose();
+  }
 });
 
 test('an upload deleted on one instance is gone on the other; nothing of it stays in the bucket', async ({ ceph }) => {
