@@ -4,7 +4,7 @@
 const nextConfig = {
   // The tus server and its store run as plain Node modules: bundling them
   // gains nothing and hides their stack traces.
-  serverExternalPackages: ['@tus/server', '@tus/file-store'],
+  serverExternalPackages: ['@tus/server', '@tus/file-store', 'ioredis'],
   // Upload data lives under data/ by default; keep it out of build tracing.
   outputFileTracingExcludes: { '*': ['data/**'] },
   poweredByHeader: false,

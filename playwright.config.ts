@@ -42,6 +42,8 @@ export default defineConfig({
     { name: 'clients', testDir: 'e2e/clients' },
     // Against a real Ceph RADOS Gateway, one per worker (e2e/support/ceph.ts).
     { name: 's3', testDir: 'e2e/s3' },
+    // Several app instances sharing Redis (and a folder); helper processes started by the tests.
+    { name: 'scaleout', testDir: 'e2e/scaleout' },
     { name: 'dashboard', testDir: 'e2e/dashboard', use: browser },
     // Two app instances behind nginx on Ceph RGW and Redis (scripts/cluster.sh), one cluster per file.
     { name: 'cluster', testDir: 'e2e/cluster', use: browser },

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { Upload } from '@tus/server';
+import { PROJECT_ROOT } from '../e2e/support/app-server';
+import { runProcess } from '../e2e/support/clients';
 import { RedisServer } from '../e2e/support/redis';
 import { readConfig } from './config';
 import { connectRedis } from './redis/connection';
@@ -81,5 +83,23 @@ test('only one instance sweeps at a time: while another holds the sweep turn, a 
     expect(await b.sweep()).toEqual([id]);
   } finally {
     connection.disconnect();
+  }
+});
+
+test('npm run sweep with REDIS_URL skips an upload an instance holds, removes the rest, and exits', async () => {
+  const a = instance();
+  const busy = await expiredUpload(a, 4);
+  const idle = await expiredUpload(a, 5);
+  const lock = a.locker.newLock(busy);
+  await lock.lock(new AbortController().signal, () => undefined);
+  try {
+    const env = { UPLOAD_DIR: dir, REDIS_URL: redis.url, UPLOAD_EXPIRES_AFTER: '1m' };
+    const result = await runProcess('npm', ['run', 'sweep'], { cwd: PROJECT_ROOT, env, timeoutMs: 60_000 });
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toContain('[sweep] removed 1 expired uploads');
+    expect(exists(idle)).toBe(false);
+    expect(exists(busy)).toBe(true);
+  } finally {
+    await lock.unlock();
   }
 });

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { serverForThisFile } from '../support/app-server';
-import { uploadIdOf, waitForStoredBytes } from '../support/clients';
+import { uploadIdOf } from '../support/clients';
 import { sha256 } from '../support/files';
-import { createUpload, patch, rawRequest, TUS } from '../support/http';
+import { createUpload, rawRequest } from '../support/http';
 import { OpenPatch } from '../support/open-patch';
+import { stallThenResume } from '../support/stalled-patch';
 
 // Issue 4, item 3 (first part): two clients on one upload at once. The
 // upload's lock lets one PATCH write at a time and the offset check refuses
@@ -62,23 +63,11 @@ for (const [round, size] of [256 * 1024, 1024 * 1024, 3 * 1024 * 1024 + 5].entri
 
 test('a client that stalls mid-PATCH does not block a resume from another client for more than a few seconds', async () => {
   const size = 4 * 1024 * 1024 + 3;
-  const data = randomBytes(size);
-  const url = await createUpload(app.endpoint, size);
   const sent = 1024 * 1024 + 17;
-
-  // Client A: the head, part of the body, then silence with the socket open.
-  const stalled = new OpenPatch(url, 0, size);
-  stalled.write(data.subarray(0, sent));
-  await waitForStoredBytes(app, uploadIdOf(url), sent);
-
-  // Client B, elsewhere: HEAD for the offset, PATCH the rest.
-  const started = Date.now();
-  const head = await rawRequest(url, { method: 'HEAD', headers: TUS });
-  const headMs = Date.now() - started;
+  // Client A: the head, part of the body, then silence with the socket open; client B, elsewhere: HEAD for the offset, PATCH the rest.
+  const { url, data, stalled, head, rest, headMs, resumeMs } = await stallThenResume(app, app, size, sent);
   expect(head.status).toBe(200);
   expect(head.headers['upload-offset']).toBe(String(sent));
-  const rest = await patch(url, sent, data.subarray(sent));
-  const resumeMs = Date.now() - started;
   console.log(`stalled PATCH: HEAD answered after ${headMs} ms, resume complete after ${resumeMs} ms`);
   expect(rest.status, rest.text).toBe(204);
   expect(rest.headers['upload-offset']).toBe(String(size));

@@ -23,6 +23,8 @@ export interface ProcessExit {
 export interface AppServerOptions {
   /** Extra environment for the server (UPLOAD_MAX_SIZE, CORS_ALLOWED_ORIGINS, …). */
   env?: Record<string, string>;
+  /** An upload folder shared with other instances (a shared disk); the caller removes it. Default: a folder of its own. */
+  uploadDir?: string;
 }
 
 /**
@@ -47,7 +49,7 @@ export class AppServer {
 
   static async start(options: AppServerOptions = {}): Promise<AppServer> {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'uploads-test-'));
-    const uploadDir = path.join(root, 'uploads');
+    const uploadDir = options.uploadDir ?? path.join(root, 'uploads');
     const eventLogFile = path.join(root, 'events.jsonl');
     fs.writeFileSync(eventLogFile, '');
     const server = new AppServer(await freePort(), uploadDir, eventLogFile, options.env ?? {});
@@ -123,7 +125,8 @@ export class AppServer {
   /** Stops the server and deletes its folder. */
   async dispose(): Promise<void> {
     await this.stop();
-    fs.rmSync(path.dirname(this.uploadDir), { recursive: true, force: true });
+    // Its own folder (event log, and the upload folder unless a shared one was given).
+    fs.rmSync(path.dirname(this.eventLogFile), { recursive: true, force: true });
   }
 
   /** True while the server process is alive: proof that no request took it down. */
