@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { defineConfig } from '@playwright/test';
+import { defineConfig, type PlaywrightTestOptions, type PlaywrightWorkerOptions } from '@playwright/test';
 
 /**
  * Chromium comes from the system where Playwright cannot download its own
@@ -8,6 +8,25 @@ import { defineConfig } from '@playwright/test';
  */
 const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => fs.existsSync(file));
 const executablePath = process.env.CHROMIUM_PATH ?? systemChromium;
+
+/** Chromium for the tests that drive the dashboard. */
+const browser: Partial<PlaywrightTestOptions & PlaywrightWorkerOptions> = {
+  browserName: 'chromium',
+  trace: 'retain-on-failure',
+  launchOptions: {
+    executablePath: executablePath || undefined,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  },
+};
 
 export default defineConfig({
   timeout: 120_000,
@@ -23,30 +42,12 @@ export default defineConfig({
     { name: 'bench', testDir: 'bench', testMatch: '**/*.test.ts' },
     { name: 'protocol', testDir: 'e2e/protocol' },
     { name: 'clients', testDir: 'e2e/clients' },
-    // Several app instances sharing Redis (and a folder); helper processes started by the tests.
-    { name: 'scaleout', testDir: 'e2e/scaleout' },
     // Against a real Ceph RADOS Gateway, one per worker (e2e/support/ceph.ts).
     { name: 's3', testDir: 'e2e/s3' },
-    {
-      name: 'dashboard',
-      testDir: 'e2e/dashboard',
-      use: {
-        browserName: 'chromium',
-        trace: 'retain-on-failure',
-        launchOptions: {
-          executablePath: executablePath || undefined,
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--disable-dev-shm-usage',
-          ],
-        },
-      },
-    },
+    // Several app instances sharing Redis (and a folder); helper processes started by the tests.
+    { name: 'scaleout', testDir: 'e2e/scaleout' },
+    { name: 'dashboard', testDir: 'e2e/dashboard', use: browser },
+    // Two app instances behind nginx on Ceph RGW and Redis (scripts/cluster.sh), one cluster per file.
+    { name: 'cluster', testDir: 'e2e/cluster', use: browser },
   ],
 });

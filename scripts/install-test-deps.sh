@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond npm packages, from Debian's
 # repositories: Chromium for the browser tests (Playwright cannot download its
-# own here), tuspy (python3-tuspy) and curl as real tus clients.
+# own here), tuspy (python3-tuspy) and curl as real tus clients, and the
+# engines of the scale-out cluster (scripts/cluster.sh, e2e/cluster/): Redis,
+# nginx and a single-node Ceph with its S3 gateway (radosgw).
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium)
 /usr/bin/python3 -c 'import tusclient' >/dev/null 2>&1 || missing+=(python3-tuspy)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+
+# One dpkg-query for all of them keeps a run where everything is there instant.
+cluster_packages=(redis-server nginx-light ceph-mon ceph-osd radosgw ceph-common)
+installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${cluster_packages[@]}" 2>/dev/null || true)
+for package in "${cluster_packages[@]}"; do
+  grep -q "^${package} ii" <<<"$installed" || missing+=("$package")
+done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "test dependencies: all present"

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 /**
  * An append-only JSON-lines record of what the endpoint did: one line per
- * request answered and per upload event (created, progress, finished,
+ * request answered and per upload event (created, progress, write, finished,
  * terminated). Operators get an audit trail; tests observe the server
  * through it instead of polling HEAD (which would steal the upload's lock).
  */
@@ -15,6 +15,7 @@ export type UploadEvent =
   | { type: 'request'; method: string; id: string | null; status: number; requestOffset: number | null; responseOffset: number | null }
   | { type: 'created'; id: string; size: number | null; offset: number; concat: 'partial' | 'final' | null }
   | { type: 'progress'; id: string; offset: number }
+  | { type: 'write'; id: string; offset: number; startedAt: string; endedAt: string }
   | { type: 'finished'; id: string; size: number }
   | { type: 'terminated'; id: string }
   | { type: 'expired'; id: string };

@@ -9,7 +9,7 @@ import { ExpirationPolicy } from './expiration';
 import { composeExtensions, type Extensions } from './extensions';
 import { FinalAssembler } from './final-assembly';
 import { DeleteHandler } from './handlers/delete';
-import type { HandlerDeps } from './handlers/handler';
+import { WRITE_SPAN, type HandlerDeps, type WriteSpan } from './handlers/handler';
 import { HeadHandler } from './handlers/head';
 import { OptionsHandler } from './handlers/options';
 import { PatchHandler } from './handlers/patch';
@@ -108,6 +108,9 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
   });
   server.on(EVENTS.POST_RECEIVE, (_req: unknown, upload: Upload) => {
     events.write({ type: 'progress', id: upload.id, offset: upload.offset });
+  });
+  server.on(WRITE_SPAN, ({ id, offset, startedAt, endedAt }: WriteSpan) => {
+    events.write({ type: 'write', id, offset, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() });
   });
   server.on(EVENTS.POST_FINISH, (_req: unknown, _res: unknown, upload: Upload) => logFinished(upload));
   server.on(EVENTS.POST_TERMINATE, (_req: unknown, _res: unknown, id: string) => {

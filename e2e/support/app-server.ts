@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EventLogReader } from './event-log';
 import { freePort } from './free-port';
+import { standIn } from './stand-in';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 /** The production entry `npm start` runs: Next.js behind the app's own HTTP server. */
@@ -175,11 +176,5 @@ export function serverForThisFile(options: AppServerOptions = {}): AppServer {
   test.afterAll(async () => {
     await server?.dispose();
   });
-  return new Proxy({} as AppServer, {
-    get(_target, property) {
-      if (!server) throw new Error('the server of this test file is not running (used outside a test?)');
-      const value: unknown = Reflect.get(server, property, server);
-      return typeof value === 'function' ? value.bind(server) : value;
-    },
-  });
+  return standIn(() => server, 'server');
 }

@@ -42,7 +42,7 @@ export function waitForStoredBytes(app: AppServer, id: string, bytes: number, ti
 }
 
 /** The `request` events the server logged, optionally only one method and/or one upload. */
-export function requestsOf(app: AppServer, filter: { method?: string; id?: string | null } = {}): ServerEvent[] {
+export function requestsOf(app: Pick<AppServer, 'events'>, filter: { method?: string; id?: string | null } = {}): ServerEvent[] {
   return app.events
     .all()
     .filter(
@@ -58,7 +58,13 @@ export function requestsOf(app: AppServer, filter: { method?: string; id?: strin
  * upload and returns the last of them. The server logs a request when it
  * has its answer, so for a PATCH this means its bytes are stored.
  */
-export async function waitForRequests(app: AppServer, method: string, id: string, count: number, timeoutMs = 60_000): Promise<ServerEvent> {
+export async function waitForRequests(
+  app: Pick<AppServer, 'events'>,
+  method: string,
+  id: string,
+  count: number,
+  timeoutMs = 60_000,
+): Promise<ServerEvent> {
   await app.events.waitFor(() => requestsOf(app, { method, id }).length >= count, timeoutMs, `${count} ${method} request(s) for ${id}`);
   return requestsOf(app, { method, id })[count - 1];
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 export type ServerEvent = {
   time: string;
   pid: number;
-  type: 'request' | 'created' | 'progress' | 'finished' | 'terminated' | 'expired';
+  type: 'request' | 'created' | 'progress' | 'write' | 'finished' | 'terminated' | 'expired';
   id: string | null;
   method?: string;
   status?: number;
@@ -12,6 +12,9 @@ export type ServerEvent = {
   responseOffset?: number | null;
   offset?: number;
   size?: number | null;
+  /** A write's span (ISO times), under the upload's lock. */
+  startedAt?: string;
+  endedAt?: string;
 };
 
 /**

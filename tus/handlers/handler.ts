@@ -10,6 +10,17 @@ import type { FinalAssembler } from '../final-assembly';
 import { uploadIdOf } from '../upload-url';
 import { receiveBody } from './body';
 
+/** The event a handler emits when it is done writing a request's bytes into an upload (or failed to). */
+export const WRITE_SPAN = 'upload.write';
+
+/** When a request wrote into an upload, starting at `offset`. */
+export interface WriteSpan {
+  id: string;
+  offset: number;
+  startedAt: Date;
+  endedAt: Date;
+}
+
 /** What every handler works with, composed once in server.ts. */
 export interface HandlerDeps {
   store: DataStore;
@@ -123,6 +134,23 @@ export abstract class TusHandler extends EventEmitter {
    * mismatch (460) or a chunk cut short leaves the upload as it was.
    */
   protected async receive(
+    req: Request,
+    upload: Upload,
+    limit: number,
+    context: CancellationContext,
+    checksum: ExpectedChecksum | null,
+  ): Promise<number> {
+    const startedAt = new Date();
+    try {
+      return await this.receiveInto(req, upload, limit, context, checksum);
+    } finally {
+      // Emitted under the upload's lock: the spans of one upload's writes never overlap, across instances too (the tests check it).
+      const span: WriteSpan = { id: upload.id, offset: upload.offset, startedAt, endedAt: new Date() };
+      this.emit(WRITE_SPAN, span);
+    }
+  }
+
+  private async receiveInto(
     req: Request,
     upload: Upload,
     limit: number,
