@@ -100,6 +100,8 @@ async function main(): Promise<number> {
   } catch (error) {
     failed = true;
     console.error(`FAIL ${error instanceof Error ? error.message : String(error)}`);
+    // A server that failed while starting or warming up says why in its own output.
+    for (const server of servers) console.error(`--- ${server.name} (pid ${server.pid}) output:\n${server.log().slice(-4000)}`);
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     fs.rmSync(workDir, { recursive: true, force: true });

@@ -169,6 +169,17 @@ export const refuse = {
     ),
 } as const;
 
+/**
+ * The same refusal as `423 Locked`, for a HEAD while a shared service (Redis,
+ * object storage) is unreachable. tus clients (tus-js-client, so the dashboard)
+ * retry a HEAD answered 423 but take any other refusal as "this upload is
+ * gone" and start a new upload from byte 0, orphaning the one they had.
+ */
+export function unavailableAsLocked(error: unknown): unknown {
+  if (!isUploadError(error) || error.status !== 503) return error;
+  return new UploadError(423, error.code, error.message, error.headers, error.bodyRead);
+}
+
 /** Whether a failure is the disk (or the user's quota) being full: the request may succeed once space is freed. */
 export function isStorageFull(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | null)?.code;

@@ -1,12 +1,20 @@
 import { Metadata, type CancellationContext } from '@tus/server';
 import { isComplete, type UploadState } from '../capabilities';
-import { refuse } from '../errors';
+import { refuse, unavailableAsLocked } from '../errors';
 import { formatExpiry } from '../expiration';
 import { TusHandler } from './handler';
 
 /** HEAD: where an upload stands, so a client knows where to resume. */
 export class HeadHandler extends TusHandler {
   protected async handle(req: Request, context: CancellationContext, headers: Headers): Promise<Response> {
+    try {
+      return await this.describe(req, context, headers);
+    } catch (error) {
+      throw unavailableAsLocked(error);
+    }
+  }
+
+  private async describe(req: Request, context: CancellationContext, headers: Headers): Promise<Response> {
     const id = this.uploadId(req);
     await this.incoming(req, id);
     await this.authorize(req, id);
