@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleUploadRequest } from './endpoint';
+import { uploadEngine } from './server';
 import { UPLOAD_ROUTE } from './upload-url';
 
 /**
@@ -37,6 +38,9 @@ export function directRequest(req: IncomingMessage): Request | null {
 
 /** Answers `request` (from directRequest) on `res`. Answers to tus methods are short texts at most. */
 export async function serveDirectly(request: Request, res: ServerResponse): Promise<void> {
+  // Next.js holds requests until instrumentation has started the engine; this path must wait too, or a
+  // request served during the start-up repair could have its fresh files removed as debris of a crash.
+  await uploadEngine().started;
   const response = await handleUploadRequest(request);
   const body = response.body === null ? undefined : Buffer.from(await response.arrayBuffer());
   res.statusCode = response.status;

@@ -55,3 +55,12 @@ test('hostile file names: the header stays one line of printable ASCII and names
   expect(attachmentDisposition('invoice\u202Etxt.exe')).toBe(`attachment; filename="invoice_txt.exe"; filename*=UTF-8''invoice_txt.exe`);
   expect(attachmentDisposition('a\r\nb')).toBe(`attachment; filename="a__b"; filename*=UTF-8''a__b`);
 });
+
+test('a very long name is cut to 120 characters, keeping its extension, so the header stays small', () => {
+  const header = attachmentDisposition(`${'报'.repeat(5000)}.pdf`);
+  const name = decodeURIComponent(header.split("filename*=UTF-8''")[1]);
+  expect([...name]).toHaveLength(120);
+  expect(name.endsWith('….pdf')).toBe(true);
+  expect(header.length).toBeLessThan(1500);
+  expect(attachmentDisposition(`${'a'.repeat(120)}`)).toContain(`filename="${'a'.repeat(120)}"`);
+});

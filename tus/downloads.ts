@@ -46,13 +46,30 @@ export function safeContentType(declared: string | null | undefined): string {
 const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f-\u009f/\\\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
+ * Longest download name, in characters. Metadata may hold a name of any
+ * length; percent-encoded twice over in the header, a long one would exceed
+ * what HTTP clients accept in a response's headers (16 KiB for Node's), and
+ * no file system keeps more than 255 bytes of a name anyway.
+ */
+const MAX_NAME_LENGTH = 120;
+
+/** The name cut to MAX_NAME_LENGTH characters, keeping a short extension so the file still opens with the right program. */
+function shortened(name: string): string {
+  const characters = [...name];
+  if (characters.length <= MAX_NAME_LENGTH) return name;
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 && name.length - dot <= 16 ? [...name.slice(dot)] : [];
+  return [...characters.slice(0, MAX_NAME_LENGTH - extension.length - 1), '…', ...extension].join('');
+}
+
+/**
  * `attachment` with an ASCII fallback name and the UTF-8 name (RFC 6266,
  * RFC 5987 encoding): the header is plain printable ASCII whatever the
  * metadata holds, and the name is the uploaded one with unsafe characters
  * (UNSAFE_IN_NAME) replaced by `_`.
  */
 export function attachmentDisposition(uploaded: string): string {
-  const name = uploaded.replace(UNSAFE_IN_NAME, '_');
+  const name = shortened(uploaded.replace(UNSAFE_IN_NAME, '_'));
   const fallback = name.replace(/[^\x20-\x7e]|["%]/g, '_');
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
