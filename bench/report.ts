@@ -67,14 +67,21 @@ export function formatCell(cell: CellRecord): string {
   );
 }
 
-/** The targets missed, one line each, for the end of the run. */
+/**
+ * The targets missed, one line each, for the end of the run; a miss whose
+ * bounding server (targets.ts) also fell short says so: that target is out of
+ * reach on this machine, whatever ours does.
+ */
 export function misses(rows: SummaryRecord[]): string[] {
   return rows.flatMap((row) =>
     row.verdicts
       .filter((v) => v.pass === false)
-      .map(
-        (v) =>
-          `MISS ${row.scenario} (${row.server}): ${v.target}, measured ${v.target.startsWith('<=') ? formatValue(row.median, row.unit) : ratio(v.actual)}`,
-      ),
+      .map((v) => {
+        const measured = v.target.startsWith('<=') ? formatValue(row.median, row.unit) : ratio(v.actual);
+        const line = `MISS ${row.scenario} (${row.server}): ${v.target}, measured ${measured}`;
+        if (!v.limit) return line;
+        const reach = v.limit.reachable ? '' : 'out of reach here: ';
+        return `${line}; ${reach}${v.limit.server} (${v.limit.what}) reached ${ratio(v.limit.actual)}`;
+      }),
   );
 }

@@ -6,12 +6,13 @@
  * while the previous write ran goes in the next), with no stream conversion
  * in between. It speaks just enough tus for the bench's
  * client (OPTIONS, POST with or without a body, PATCH, HEAD, DELETE) and keeps
- * offsets in memory. SINK_SYNC=none drops the flushes (shown for information).
+ * offsets in memory; `GET /` is the dashboard workload's browser sender. SINK_SYNC=none drops the flushes (shown for information).
  */
 import { randomBytes } from 'node:crypto';
 import fsp, { type FileHandle } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { SENDER_PAGE } from './browser-sender';
 import { READY } from './servers';
 
 const port = Number(process.env.PORT);
@@ -102,6 +103,10 @@ async function create(req: http.IncomingMessage, res: http.ServerResponse, folde
 
 async function route(req: http.IncomingMessage, res: http.ServerResponse, folder: FileHandle): Promise<void> {
   const url = req.url ?? '';
+  if (req.method === 'GET' && url === '/') {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    return void res.end(SENDER_PAGE);
+  }
   if (req.method === 'OPTIONS')
     return answer(res, 204, { 'Tus-Version': '1.0.0', 'Tus-Extension': 'creation,creation-with-upload,termination' });
   if (req.method === 'POST' && url === ROUTE) return create(req, res, folder);

@@ -78,3 +78,20 @@ test('the median of an even count is the mean of the middle two', () => {
   expect(median([4, 1, 3, 2])).toBe(2.5);
   expect(median([5])).toBe(5);
 });
+
+test('a missed target says how far its bounding server got in the same run, and whether the target was out of its reach', () => {
+  const rows = summarize([
+    ...cells('single', 'ours', [600]),
+    ...cells('single', 'baseline', [200]),
+    ...cells('single', 'sink-nosync', [700]),
+    ...cells('tiny', 'ours', [150], 'uploads/s'),
+    ...cells('tiny', 'baseline', [100], 'uploads/s'),
+    ...cells('tiny', 'sink', [250], 'uploads/s'),
+  ]);
+  expect(row(rows, 'single', 'ours').verdicts[0].limit).toMatchObject({ server: 'sink-nosync', actual: 3.5, reachable: false });
+  expect(row(rows, 'tiny', 'ours').verdicts[0].limit).toMatchObject({ server: 'sink', actual: 2.5, reachable: true });
+  expect(misses(rows)).toEqual([
+    'MISS single (ours): >= 4x baseline, measured 3.00x; out of reach here: sink-nosync (a bare Node server that stores without flushing) reached 3.50x',
+    'MISS tiny (ours): >= 2x baseline, measured 1.50x; sink (a bare Node server that flushes before it answers, as ours does) reached 2.50x',
+  ]);
+});

@@ -9,6 +9,8 @@ export interface Verdict {
   /** The ratio or value compared; null when the reference was not measured. */
   actual: number | null;
   pass: boolean | null;
+  /** The same ratio for the server that bounds it (targets.ts), when that server ran this scenario. */
+  limit?: { server: ServerName; what: string; actual: number; reachable: boolean };
 }
 
 /** One row of the table: every repetition of one scenario on one server. */
@@ -57,7 +59,16 @@ export function summarize(cells: CellRecord[]): SummaryRecord[] {
           const actual = ratio(value, medianOf(target.against.scenario, target.against.server));
           const reference =
             target.against.scenario === scenario ? target.against.server : `${target.against.server} ${target.against.scenario}`;
-          verdicts.push({ target: `>= ${target.atLeast}x ${reference}`, actual, pass: actual === null ? null : actual >= target.atLeast });
+          const verdict: Verdict = {
+            target: `>= ${target.atLeast}x ${reference}`,
+            actual,
+            pass: actual === null ? null : actual >= target.atLeast,
+          };
+          const bound = target.limit && medianOf(scenario, target.limit.server);
+          const limitActual = bound === undefined ? null : ratio(bound, medianOf(target.against.scenario, target.against.server));
+          if (target.limit && limitActual !== null)
+            verdict.limit = { ...target.limit, actual: limitActual, reachable: limitActual >= target.atLeast };
+          verdicts.push(verdict);
         }
         if ('scenarioPrefix' in target && scenario.startsWith(target.scenarioPrefix)) {
           verdicts.push({ target: `<= ${target.atMost} MiB`, actual: value, pass: value <= target.atMost });

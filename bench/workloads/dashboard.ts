@@ -1,10 +1,13 @@
-import { chromium, type LaunchOptions } from '@playwright/test';
+import { chromium, type LaunchOptions, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
+import { piecesFor } from '../../app/dashboard/parallel-pieces';
 import { randomFile } from '../../e2e/support/files';
 import playwrightConfig from '../../playwright.config';
+import { readConfig } from '../../tus/config';
+import type { BenchServer } from '../servers';
 import { IncompleteUpload, TusClient } from '../tus-client';
-import { expectComplete, formatBytes, megabytesPerSecond, type Workload } from './workload';
+import { expectComplete, formatBytes, megabytesPerSecond, type Measurement, type Workload } from './workload';
 
 /** Uppy's own file input, present (hidden) while the add-files panel shows. */
 const FILE_INPUT = 'input.uppy-Dashboard-input[name="files[]"]';
@@ -40,20 +43,23 @@ function sourceFile(bytes: number): string {
 }
 
 /**
- * One file through the app's own page (`/`) in headless Chromium: Uppy with
- * the app's settings (its chunk size, parallel pieces), from the moment the
- * file is added to the moment its row shows it complete, both timed in the page.
+ * One file in headless Chromium. On OURS, through the app's own page (`/`):
+ * Uppy with the app's settings (its chunk size, parallel pieces), from the
+ * moment the file is added to the moment its row shows it complete, both
+ * timed in the page. On a sink, the same pieces and PATCHes sent by a bare
+ * page (browser-sender.ts): what the browser itself can send.
  */
 export const dashboard: Workload = {
   scenario: 'dashboard',
   unit: 'MB/s',
-  servers: ['ours'],
+  servers: ['ours', 'sink', 'sink-nosync'],
   async run(server, plan) {
     const bytes = plan.dashboardBytes;
     const source = sourceFile(bytes);
     const browser = await chromium.launch(launchOptions());
     try {
       const page = await browser.newPage();
+      if (server.name !== 'ours') return await sendFromBareTab(page, server, source, bytes);
       await page.goto(`${server.baseUrl}/`);
       const input = page.locator(FILE_INPUT).first();
       await input.waitFor({ state: 'attached' });
@@ -92,6 +98,36 @@ export const dashboard: Workload = {
     }
   },
 };
+
+/** The app's chunk size and pieces for a file of `bytes`, as OURS (started with this environment) gives them to Uppy. */
+function dashboardSettings(bytes: number): { chunk: number; pieces: number } {
+  const { chunkSize, parallelParts, parallelMinSize } = readConfig(process.env);
+  // Only the sizes count here; the endpoint is part of resume fingerprints, which this page keeps none of.
+  return { chunk: chunkSize, pieces: piecesFor(bytes, { endpoint: '', parallelParts, parallelMinSize }, true) };
+}
+
+async function sendFromBareTab(page: Page, server: BenchServer, source: string, bytes: number): Promise<Measurement> {
+  const { chunk, pieces } = dashboardSettings(bytes);
+  await page.goto(`${server.baseUrl}/`);
+  await page.locator('#file').setInputFiles(source);
+  const sent = await page.evaluate(
+    ([chunkBytes, pieceCount]) =>
+      (
+        window as unknown as { sendFile: (c: number, p: number) => Promise<{ pieces: { url: string; length: number }[]; ms: number }> }
+      ).sendFile(chunkBytes, pieceCount),
+    [chunk, pieces] as const,
+  );
+  const client = new TusClient(server.endpoint);
+  try {
+    for (const piece of sent.pieces) await expectComplete(server, (url) => client.head(url), piece.url, piece.length);
+  } finally {
+    client.close();
+  }
+  if (sent.pieces.reduce((sum, piece) => sum + piece.length, 0) !== bytes)
+    throw new IncompleteUpload(`${server.name}: the pieces do not add up to ${bytes} bytes`);
+  const seconds = sent.ms / 1000;
+  return { value: megabytesPerSecond(bytes, seconds), bytes, seconds };
+}
 
 /** The completed upload is listed with the file's name and size, answers HEAD with its size and holds all its bytes. */
 async function expectListed(server: Parameters<Workload['run']>[0], name: string, bytes: number): Promise<void> {
