@@ -81,6 +81,12 @@ export interface CreationDetails {
   concat?: ConcatRole;
   /** Who created it (access control); absent in open mode. */
   owner?: string;
+  /**
+   * The caller writes the upload's first bytes right after, and answers only
+   * once that write resolved: the store may then let the creation's own
+   * flushes run alongside that write, which resolves only when both are done.
+   */
+  bytesFollow?: boolean;
 }
 
 /** Creates uploads with the state our extensions keep beside them (DataStore.create() records none). */

@@ -47,8 +47,9 @@ export class PostHandler extends TusHandler {
     try {
       // With access control on, the upload belongs to whoever created it (endpoint.ts let only a valid credential in).
       const owner = this.deps.access.subjectOf(req) ?? undefined;
-      if (role) await this.concatenater().createUpload(upload, { concat: role.role, owner });
-      else if (owner !== undefined && canCreateWithDetails(store)) await store.createUpload(upload, { owner });
+      const bytesFollow = withBody && !isFinal;
+      if (role) await this.concatenater().createUpload(upload, { concat: role.role, owner, bytesFollow });
+      else if (canCreateWithDetails(store)) await store.createUpload(upload, { owner, bytesFollow });
       else await store.create(upload);
       location = uploadLocation(req, id, options);
       this.emit(EVENTS.POST_CREATE, req, upload, location);

@@ -64,6 +64,47 @@ test('creation flushes the info file and the folder; every write flushes its byt
   expect(fs.readFileSync(path.join(dir, upload.id), 'utf8')).toBe('helloworld');
 });
 
+test('a creation whose bytes follow resolves before its flushes end; its first write resolves only once they have', async () => {
+  const store = new LocalFileStore(dir);
+  const upload = new Upload({ id: id(1), size: 5, offset: 0 });
+  const probe = await fsp.open(__filename, 'r');
+  const proto = Object.getPrototypeOf(probe) as FileHandle;
+  await probe.close();
+  const { sync } = proto;
+  // Every fsync (the info file's, the folder's) is held until released.
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let heldSyncs = 0;
+  proto.sync = function (this: FileHandle) {
+    heldSyncs++;
+    return released.then(() => sync.call(this));
+  };
+  try {
+    await store.createUpload(upload, { bytesFollow: true });
+    const writing = store.write(Readable.from([Buffer.from('hello')]), upload.id, 0);
+    const early = await Promise.race([writing.then(() => 'resolved'), new Promise((resolve) => setTimeout(resolve, 300, 'waiting'))]);
+    expect(early, 'the bytes are flushed, the creation is not: no answer yet').toBe('waiting');
+    release();
+    expect(await writing).toBe(5);
+    expect(heldSyncs, 'the info file and the folder').toBe(2);
+  } finally {
+    proto.sync = sync;
+  }
+  expect(fs.readFileSync(path.join(dir, upload.id), 'utf8')).toBe('hello');
+  expect(JSON.parse(fs.readFileSync(path.join(dir, `${upload.id}.json`), 'utf8'))).toMatchObject({ id: upload.id, size: 5 });
+});
+
+test('a creation whose bytes follow but never come is flushed before remove() deletes it', async () => {
+  const store = new LocalFileStore(dir);
+  const upload = new Upload({ id: id(2), size: 5, offset: 0 });
+  const calls = await recordingSyncs(async () => {
+    await store.createUpload(upload, { bytesFollow: true });
+    await store.remove(upload.id);
+  });
+  expect(calls).toEqual(['sync', 'sync']);
+  expect(fs.readdirSync(dir)).toEqual([]);
+});
+
 test('with sync off (only to measure its cost) nothing is flushed', async () => {
   const store = new LocalFileStore(dir, { sync: false });
   const upload = new Upload({ id: id(1), size: 3, offset: 0 });

@@ -47,19 +47,10 @@ export class InfoFiles implements KvStore<UploadInfo> {
   }
 
   async set(id: string, value: UploadInfo): Promise<void> {
-    await this.setAlongside(id, value, Promise.resolve());
-  }
-
-  /**
-   * set(), while `alongside` (another file's creation) runs: the info file's
-   * own write overlaps it, and one flush of the folder makes both names
-   * durable. Resolves when both are on the disk.
-   */
-  async setAlongside(id: string, value: UploadInfo, alongside: Promise<unknown>): Promise<void> {
     const target = this.resolve(id);
     // A dot prefix keeps half-written temp files out of list().
     const temp = path.join(this.directory, `.${id}${INFO_SUFFIX}.${randomBytes(6).toString('hex')}.tmp`);
-    const writing = (async () => {
+    try {
       const handle = await fs.open(temp, 'wx');
       try {
         await handle.writeFile(JSON.stringify(value));
@@ -69,18 +60,55 @@ export class InfoFiles implements KvStore<UploadInfo> {
         await handle.close();
       }
       await fs.rename(temp, target);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+    if (this.sync) await this.syncDirectory();
+  }
+
+  /**
+   * The info file of a new upload, written while `alongside` (the creation of
+   * its data file) runs. Resolves once both files exist, with `durable`, which
+   * resolves once the info's content and both names are on the disk: the
+   * caller decides what may overlap those flushes (the upload's first bytes)
+   * and answers only after them.
+   *
+   * Written in place, not through a temp file: nobody knows the upload before
+   * its creation is answered, and a crash before then leaves an empty or
+   * partial info file, which the start-up repair removes with its data file.
+   */
+  async create(id: string, value: UploadInfo, alongside: Promise<unknown>): Promise<{ durable: Promise<void> }> {
+    const target = this.resolve(id);
+    const writing = (async () => {
+      const handle = await fs.open(target, 'wx');
+      try {
+        await handle.writeFile(JSON.stringify(value));
+        return handle;
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
     })();
     const [written, other] = await Promise.allSettled([writing, alongside]);
-    if (written.status === 'rejected') {
-      await fs.rm(temp, { force: true });
-      throw written.reason;
-    }
+    if (written.status === 'rejected') throw written.reason;
+    const handle = written.value;
     if (other.status === 'rejected') {
       // Without its companion the info file would describe an upload that cannot exist.
+      await handle.close();
       await fs.rm(target, { force: true });
       throw other.reason;
     }
-    if (this.sync) await this.syncDirectory();
+    // Both flushes at once: the file system commits them together instead of one after the other.
+    const flushed = this.sync ? Promise.all([handle.sync(), this.syncDirectory()]) : Promise.resolve();
+    const durable = flushed.then(
+      () => handle.close(),
+      async (error: unknown) => {
+        await handle.close();
+        throw error;
+      },
+    );
+    return { durable };
   }
 
   /**
