@@ -33,10 +33,23 @@ async function main(): Promise<void> {
   const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
     if (refusedMethod(req, res)) return;
     // The upload endpoint reads request bodies from the Node stream (tus/node-request.ts).
-    servingNodeRequest(req, () => void handle(req, res));
+    const loaded = dispatch;
+    const direct = loaded?.directRequest(req);
+    if (loaded && direct)
+      servingNodeRequest(req, () => void loaded.serveDirectly(req, direct, res).catch((error: unknown) => failed(res, error)));
+    else servingNodeRequest(req, () => void handle(req, res));
   });
   // The socket idle timeout: a connection silent this long is destroyed; every byte re-arms it.
   server.timeout = settings.idleTimeoutMs;
+  // Loaded once the server listens, not before: a restart answers as soon as Next.js is ready
+  // (clients retry against it), and Next.js serves the endpoint until this is in.
+  let dispatch: typeof import('./tus/direct-dispatch') | undefined;
+  server.once('listening', () => {
+    import('./tus/direct-dispatch').then(
+      (loaded) => (dispatch = loaded),
+      (error: unknown) => console.error('[server] upload requests stay with Next.js:', error),
+    );
+  });
   server.listen(settings.port, settings.host, () => {
     console.log(`[server] listening on http://${settings.host}:${settings.port} (idle timeout ${settings.idleTimeoutMs / 1000} s)`);
   });
@@ -71,6 +84,13 @@ function refusedMethod(req: http.IncomingMessage, res: http.ServerResponse): boo
   res.writeHead(405, { Allow: 'GET, HEAD, POST, PATCH, DELETE, OPTIONS', 'Content-Type': 'text/plain; charset=utf-8' });
   res.end(body);
   return true;
+}
+
+/** The endpoint answers every failure itself; this is for one that escapes while answering. */
+function failed(res: http.ServerResponse, error: unknown): void {
+  console.error('[server] a request to the upload endpoint failed:', error);
+  if (res.headersSent) res.destroy();
+  else res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Something went wrong with that request\n');
 }
 
 main().catch((error: unknown) => {

@@ -40,6 +40,8 @@ export interface UploadEngine {
   access: AccessPolicy;
   /** Makes the folder consistent after a stop and starts the sweeper; once, in the serving process. */
   start(): Promise<void>;
+  /** Settles once start() has made the folder consistent: a request served before then could be undone by the repair. */
+  started: Promise<void>;
   /** One sweep now; returns the ids removed, or null when another instance was sweeping. */
   sweep(): Promise<string[] | null>;
   /** Closes connections to shared services (Redis), so a one-shot script can exit. */
@@ -51,6 +53,8 @@ export interface UploadEngine {
  * configuration. This is the one place that decides what the server can do.
  */
 export function createUploadEngine(cfg: UploadConfig): UploadEngine {
+  let markStarted = () => {};
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
   // With several instances the lock must be shared, or two of them write one upload at once (see README, Scaling out).
   const redisLocker = cfg.redisUrl ? RedisLocker.connect(cfg.redisUrl, cfg.redisKeyPrefix) : null;
   const store = createStore(cfg, redisLocker?.redis ?? null);
@@ -131,8 +135,10 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
     access,
     async start() {
       await store.recoverAfterRestart();
+      markStarted();
       if (extensions.expiration && cfg.sweepIntervalMs !== null) startSweeper(sweepDeps, cfg.sweepIntervalMs);
     },
+    started,
     sweep: () => sweepExpired(sweepDeps),
     close: () => redisLocker?.close(),
   };
