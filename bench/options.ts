@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { parseByteSize } from '../tus/config';
 import { PROJECT_ROOT, SERVER_NAMES, type ServerName } from './servers';
 
-export const WORKLOAD_NAMES = ['single', 'chunked', 'concurrent', 'tiny', 'dashboard', 'memory'] as const;
+export const WORKLOAD_NAMES = ['single', 'chunked', 'checksummed', 'concurrent', 'tiny', 'dashboard', 'memory'] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 
 const GiB = 2 ** 30;

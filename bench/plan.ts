@@ -1,7 +1,7 @@
 import type { BenchOptions } from './options';
 import { concurrent } from './workloads/concurrent';
 import { dashboard } from './workloads/dashboard';
-import { chunked, memory, single } from './workloads/large-upload';
+import { checksummed, chunked, memory, single } from './workloads/large-upload';
 import { tiny } from './workloads/tiny';
 import type { Plan, Workload } from './workloads/workload';
 
@@ -31,6 +31,8 @@ export function workloadsFor(options: BenchOptions, plan: Plan): Workload[] {
         return [single];
       case 'chunked':
         return [chunked];
+      case 'checksummed':
+        return [checksummed];
       case 'concurrent':
         return [concurrent];
       case 'tiny':

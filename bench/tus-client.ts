@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import http from 'node:http';
 
 /**
@@ -38,9 +38,11 @@ export class TusClient {
     return { url: new URL(location, this.endpoint).href, offset: offset === undefined ? 0 : Number(offset) };
   }
 
-  /** PATCH `bytes` bytes at `offset`; returns the server's new offset. */
-  async patch(url: string, offset: number, bytes: number): Promise<number> {
-    const answer = await this.send('PATCH', url, { 'Upload-Offset': offset, 'Content-Type': OCTET_STREAM }, bytes);
+  /** PATCH `bytes` bytes at `offset`, with their Upload-Checksum when `checksum`; returns the server's new offset. */
+  async patch(url: string, offset: number, bytes: number, checksum = false): Promise<number> {
+    const headers: http.OutgoingHttpHeaders = { 'Upload-Offset': offset, 'Content-Type': OCTET_STREAM };
+    if (checksum) headers['Upload-Checksum'] = bodyChecksum(bytes);
+    const answer = await this.send('PATCH', url, headers, bytes);
     if (answer.status !== 204) throw new IncompleteUpload(`PATCH ${url} at ${offset} answered ${answer.status}`);
     return Number(answer.headers['upload-offset']);
   }
@@ -52,11 +54,11 @@ export class TusClient {
   }
 
   /** One upload of `size` bytes in PATCHes of `chunk` bytes; resolves with its URL once its offset is verified. */
-  async upload(size: number, chunk = size): Promise<string> {
+  async upload(size: number, chunk = size, checksum = false): Promise<string> {
     const { url } = await this.create(size);
     let offset = 0;
     while (offset < size) {
-      const answered = await this.patch(url, offset, Math.min(chunk, size - offset));
+      const answered = await this.patch(url, offset, Math.min(chunk, size - offset), checksum);
       if (answered !== Math.min(offset + chunk, size)) throw new IncompleteUpload(`PATCH ${url} at ${offset} answered offset ${answered}`);
       offset = answered;
     }
@@ -97,4 +99,18 @@ export class TusClient {
       pump();
     });
   }
+}
+
+const checksums = new Map<number, string>();
+
+/** `sha1 <base64>` of a body of `bytes` bytes as this client sends it (the block again and again), computed once per length. */
+function bodyChecksum(bytes: number): string {
+  let checksum = checksums.get(bytes);
+  if (!checksum) {
+    const hash = createHash('sha1');
+    for (let left = bytes; left > 0; left -= BLOCK.length) hash.update(left >= BLOCK.length ? BLOCK : BLOCK.subarray(0, left));
+    checksum = `sha1 ${hash.digest('base64')}`;
+    checksums.set(bytes, checksum);
+  }
+  return checksum;
 }

@@ -18,6 +18,8 @@ interface LargeUpload {
   size: (plan: Plan) => number;
   chunk: (plan: Plan) => number;
   freshServer?: boolean;
+  /** Every PATCH carries its Upload-Checksum (sha1). */
+  checksum?: boolean;
 }
 
 /** One upload, POST then PATCHes of `chunk` bytes, timed from the POST to the last answer. */
@@ -32,7 +34,7 @@ function largeUpload(spec: LargeUpload): Workload {
       const client = new TusClient(server.endpoint);
       try {
         const start = process.hrtime.bigint();
-        const url = await client.upload(size, spec.chunk(plan));
+        const url = await client.upload(size, spec.chunk(plan), spec.checksum);
         const seconds = secondsSince(start);
         await expectComplete(server, (u) => client.head(u), url, size);
         return { value: megabytesPerSecond(size, seconds), bytes: size, seconds };
@@ -57,6 +59,20 @@ export const chunked = largeUpload({
   servers: ALL_SERVERS,
   size: (plan) => plan.largeBytes,
   chunk: (plan) => plan.chunkBytes,
+});
+
+/**
+ * `chunked` with a checksum on every PATCH, OURS only (the baseline and the
+ * sinks have no checksum extension): what verifying each chunk before it is
+ * stored costs, next to `chunked` in the same run.
+ */
+export const checksummed = largeUpload({
+  scenario: 'checksummed',
+  unit: 'MB/s',
+  servers: ['ours'],
+  size: (plan) => plan.largeBytes,
+  chunk: (plan) => plan.chunkBytes,
+  checksum: true,
 });
 
 /** A single-PATCH upload to OURS whose value is the server's peak RSS above idle (read from /proc by the cell runner). */
