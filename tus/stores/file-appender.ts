@@ -20,9 +20,12 @@ const IDLE_FLUSH_MS = 10;
 /**
  * Every this many bytes written, a flush to the disk starts in the background
  * while the next bytes arrive: the flush that must end before the answer then
- * finds little left to write, instead of the whole body.
+ * finds little left to write, instead of the whole body. 8 MiB against 128 MiB,
+ * in two bench runs: PATCHes of 16 MiB 1.06x and 1.09x the flushing sink
+ * instead of 0.65x and 0.82x (their last flush held all 16 MiB), a single
+ * 1 GiB PATCH no slower, 64 concurrent uploads within the noise.
  */
-const BACKGROUND_SYNC_BYTES = 128 * 1024 * 1024;
+const BACKGROUND_SYNC_BYTES = 8 * 1024 * 1024;
 
 export interface AppendOptions {
   /** Flush to the disk (fdatasync) before resolving; off only to measure what durability costs. */
