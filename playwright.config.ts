@@ -33,6 +33,9 @@ export default defineConfig({
   expect: { timeout: 30_000 },
   forbidOnly: !!process.env.CI,
   retries: 0,
+  // On CI a hang fails the run here, naming the tests still running, well inside CI's own 90 minutes
+  // (the whole suite takes about 12 minutes on the 2-core machine).
+  globalTimeout: process.env.CI ? 50 * 60_000 : undefined,
   // Each test file starts its own server; two at a time fit two cores.
   workers: 2,
   reporter: [[process.env.CI ? 'line' : 'list'], ['./e2e/support/summary-reporter.ts']],

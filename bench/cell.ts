@@ -25,19 +25,50 @@ export interface CellRecord {
   clientCpuSecondsPerGB: number;
 }
 
+/** The slowest rate a cell may move its bytes at before it fails rather than holds up the run. */
+const SLOWEST_BYTES_PER_SECOND = 5e6;
+const SHORTEST_DEADLINE_MS = 120_000;
+
+/**
+ * How long any cell of `plan` may take: its largest upload at 5 MB/s, two
+ * minutes at least. A server, client or browser that stops moving then fails
+ * its cell with a message instead of hanging the run until CI kills it.
+ */
+export function cellDeadlineMs(plan: Plan): number {
+  const largest = Math.max(plan.largeBytes, plan.dashboardBytes, plan.concurrentUploads * plan.concurrentBytes, ...plan.memoryBytes);
+  return Math.max(SHORTEST_DEADLINE_MS, (largest / SLOWEST_BYTES_PER_SECOND) * 1000);
+}
+
+/** Thrown when a cell is still running at its deadline. */
+export class CellDeadline extends Error {}
+
+function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CellDeadline(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Runs one cell and reads the server's memory and CPU around it: VmHWM is
  * reset first so the peak is this cell's, and idle RSS is read right before.
  * Afterwards the cell's files are deleted and the disk flushed, so neither
  * the disk filling up nor a previous server's dirty pages weigh on the next cell.
  */
-export async function runCell(workload: Workload, server: BenchServer, plan: Plan, rep: number): Promise<CellRecord> {
+export async function runCell(
+  workload: Workload,
+  server: BenchServer,
+  plan: Plan,
+  rep: number,
+  deadlineMs = cellDeadlineMs(plan),
+): Promise<CellRecord> {
   const before = new Set(fs.readdirSync(server.uploadDir));
   resetPeak(server.pid);
   const idle = sampleProcess(server.pid);
   const client = process.cpuUsage();
   try {
-    const measured = await workload.run(server, plan);
+    const measured = await withDeadline(workload.run(server, plan), deadlineMs, `${workload.scenario} on ${server.name}`);
     const after = sampleProcess(server.pid);
     const clientUsage = process.cpuUsage(client);
     const perGB = (seconds: number) => seconds / (measured.bytes / 1e9);

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCell, type CellRecord } from './cell';
+import { CellDeadline, runCell, type CellRecord } from './cell';
 import { formatSelfTime, mainThreadProfile, topSelfTime } from './cpu-profile';
 import { readOptions, USAGE, type BenchOptions } from './options';
 import { planFor, workloadsFor } from './plan';
@@ -93,6 +93,11 @@ async function main(): Promise<number> {
             const message = error instanceof Error ? error.message : String(error);
             json.write({ type: 'failure', scenario: workload.scenario, server: name, rep, message });
             console.error(`FAIL ${workload.scenario} / ${name} #${rep + 1}: ${message}`);
+            if (error instanceof CellDeadline) {
+              // A server stuck once would hold every later cell to its deadline too: it sits out the rest of the run.
+              console.error(`--- ${name} (pid ${server.pid}) output:\n${server.log().slice(-4000)}\n--- ${name} is stopped`);
+              await server.stop();
+            }
           }
         }
       }

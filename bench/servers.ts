@@ -160,6 +160,7 @@ async function expectTusServer(name: ServerName, endpoint: string): Promise<void
       resolve(res.statusCode ?? 0);
     });
     req.on('error', reject);
+    req.setTimeout(START_TIMEOUT_MS, () => req.destroy(new Error(`${name}: OPTIONS ${endpoint} got no answer`)));
     req.end();
   });
   if (status !== 200 && status !== 204) throw new Error(`${name}: OPTIONS ${endpoint} answered ${status}`);

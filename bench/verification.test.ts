@@ -4,6 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { listenOnLoopback } from '../e2e/support/free-port';
+import { CellDeadline, cellDeadlineMs, runCell } from './cell';
 import { startServer, type BenchServer } from './servers';
 import { IncompleteUpload } from './tus-client';
 import { concurrent } from './workloads/concurrent';
@@ -77,9 +78,14 @@ async function lyingServer(keep: (bytes: number) => number): Promise<{ server: B
       res.end();
     });
   });
-  await listenOnLoopback(http_);
-  const { port } = http_.address() as { port: number };
-  const server: BenchServer = {
+  return { server: await servedInProcess(http_, uploadDir), close: () => http_.close() };
+}
+
+/** A test server in this process, as the bench sees a server it started (as a sink, on /files). */
+async function servedInProcess(server: http.Server, uploadDir: string): Promise<BenchServer> {
+  await listenOnLoopback(server);
+  const { port } = server.address() as { port: number };
+  return {
     name: 'sink',
     endpoint: `http://127.0.0.1:${port}/files`,
     baseUrl: `http://127.0.0.1:${port}`,
@@ -89,7 +95,6 @@ async function lyingServer(keep: (bytes: number) => number): Promise<{ server: B
     running: () => true,
     stop: async () => undefined,
   };
-  return { server, close: () => http_.close() };
 }
 
 test('a server that answers every offset right but stores fewer bytes fails the cell', async () => {
@@ -109,4 +114,31 @@ test('a server that answers every offset right but stores fewer bytes fails the 
   } finally {
     none.close();
   }
+});
+
+test('a server that takes a body and never answers fails its cell at the deadline instead of holding up the run', async () => {
+  const uploadDir = fs.mkdtempSync(path.join(workDir, 'silent-'));
+  // Creations are answered; every PATCH is read to its end and then left without an answer.
+  const silent = http.createServer((req, res) => {
+    if (req.method === 'POST') {
+      res.writeHead(201, { Location: '/files/1', 'Tus-Resumable': '1.0.0' });
+      return void res.end();
+    }
+    req.resume();
+  });
+  const server = await servedInProcess(silent, uploadDir);
+  try {
+    const cell = runCell(single, server, PLAN, 0, 1000);
+    await expect(cell).rejects.toBeInstanceOf(CellDeadline);
+    await expect(cell).rejects.toThrow('single on sink did not finish within 1 s');
+  } finally {
+    silent.closeAllConnections();
+    silent.close();
+  }
+});
+
+test('a cell may take its largest upload at 5 MB/s, and two minutes at least', () => {
+  expect(cellDeadlineMs(PLAN)).toBe(120_000);
+  const tenGiB = 10 * 1024 * MiB;
+  expect(cellDeadlineMs({ ...PLAN, memoryBytes: [1024 * MiB, tenGiB] })).toBe((tenGiB / 5e6) * 1000);
 });
