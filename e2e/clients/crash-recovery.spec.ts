@@ -109,16 +109,21 @@ function sourceOfInfo(info: { metadata?: Record<string, string | null> }): Sourc
  * With the server dead, the folder is what the next server will serve: an
  * upload whose data file holds its whole length is complete for HEAD (offset
  * == length) and for downloads, so its bytes must be the source's. Returns
- * how many complete uploads were checked.
+ * the ids whose info file is torn: a creation killed before its info file
+ * was written whole (it is written in place), so before its 201.
  */
-async function checkDisk(verified: Set<string>): Promise<void> {
+async function checkDisk(verified: Set<string>): Promise<string[]> {
+  const torn: string[] = [];
   for (const name of fs.readdirSync(app.uploadDir)) {
     if (!name.endsWith('.json') || name.startsWith('.')) continue;
     const id = name.slice(0, -'.json'.length);
-    const info = JSON.parse(fs.readFileSync(path.join(app.uploadDir, name), 'utf8')) as {
-      size?: number;
-      metadata?: Record<string, string | null>;
-    };
+    let info: { size?: number; metadata?: Record<string, string | null> };
+    try {
+      info = JSON.parse(fs.readFileSync(path.join(app.uploadDir, name), 'utf8')) as typeof info;
+    } catch {
+      torn.push(id);
+      continue;
+    }
     const dataFile = path.join(app.uploadDir, id);
     if (!fs.existsSync(dataFile)) continue; // a creation cut short: start-up removes it
     const bytes = fs.statSync(dataFile).size;
@@ -129,6 +134,17 @@ async function checkDisk(verified: Set<string>): Promise<void> {
       expect(await sha256OfFile(dataFile), `${source.name} complete on disk with wrong bytes`).toBe(source.sha256);
       verified.add(id);
     }
+  }
+  return torn;
+}
+
+/** A torn creation was never acknowledged, and the start-up repair has removed it. */
+function expectRepaired(torn: string[]): void {
+  const acknowledged = new Set(sources.flatMap((source) => (source.upload?.url ? [uploadIdOf(source.upload.url)] : [])));
+  for (const id of torn) {
+    expect(acknowledged.has(id), `torn info file of ${id}, an upload a client was told about`).toBe(false);
+    expect(fs.existsSync(path.join(app.uploadDir, `${id}.json`)), `torn info file of ${id} left after start-up`).toBe(false);
+    expect(fs.existsSync(path.join(app.uploadDir, id)), `data file of torn ${id} left after start-up`).toBe(false);
   }
 }
 
@@ -142,6 +158,7 @@ test('ten uploads at a time survive twenty SIGKILLs at random points mid-transfe
   const verified = new Set<string>();
   let kills = 0;
   let killedMidTransfer = 0;
+  let tornCreations = 0;
   while (killedMidTransfer < KILLS) {
     if (batchDone) {
       if (batches === MAX_BATCHES) break;
@@ -164,8 +181,10 @@ test('ten uploads at a time survive twenty SIGKILLs at random points mid-transfe
     if (event !== null && running > 0) killedMidTransfer++;
     await app.kill();
     kills++;
-    await checkDisk(verified);
+    const torn = await checkDisk(verified);
     await app.launch();
+    expectRepaired(torn);
+    tornCreations += torn.length;
   }
   const results = await Promise.allSettled(done);
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -175,7 +194,8 @@ test('ten uploads at a time survive twenty SIGKILLs at random points mid-transfe
   console.log(
     `crash-recovery: seed ${seed}; kills survived ${kills} (${killedMidTransfer} with uploads in flight); ` +
       `uploads completed ${results.length - failures.length}/${sources.length} in ${batches} batch(es) (${(total / MiB).toFixed(1)} MiB, ${created} created); ` +
-      `bytes re-sent ${resent} (${((100 * resent) / Math.max(total, 1)).toFixed(2)} %); complete uploads checked on disk between crashes ${verified.size}`,
+      `bytes re-sent ${resent} (${((100 * resent) / Math.max(total, 1)).toFixed(2)} %); complete uploads checked on disk between crashes ${verified.size}; ` +
+      `creations killed before their info file was whole, removed at start-up ${tornCreations}`,
   );
   expect(failures.map((f) => String(f.reason))).toEqual([]);
 
