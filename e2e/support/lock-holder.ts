@@ -3,7 +3,8 @@
  * another app instance would do with an upload's lock. Prints one line per
  * step on stdout, so the test can follow it.
  *
- *   hold <id>             lock, print "locked"; print "release requested"
+ *   hold <id>             lock, print "locked" (by then it hears release
+ *                         requests); print "release requested"
  *                         when asked to let go, and then unlock if
  *                         RELEASE_ON_REQUEST=1 (as a tus request does);
  *                         "unlocked" once done.
@@ -21,6 +22,8 @@ const locker = RedisLocker.connect(new URL(process.env.REDIS_URL ?? ''), process
 const never = new AbortController().signal;
 
 async function hold(): Promise<void> {
+  // "locked" promises the test that a release request reaches this holder.
+  await locker.listeningForEvents();
   const lock = locker.newLock(id);
   let released = false;
   const unlock = async () => {

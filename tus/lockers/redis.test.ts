@@ -5,9 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ERRORS } from '@tus/server';
+import { Redis } from 'ioredis';
 import { RedisServer } from '../../e2e/support/redis';
 import { UploadError } from '../errors';
-import { LOCK_DEFAULTS, RedisLocker, type RedisLockerOptions } from './redis';
+import { connectRedis } from '../redis/connection';
+import { LOCK_DEFAULTS, MAX_RECHECK_MS, RedisLocker, type RedisLockerOptions } from './redis';
 
 // RedisLocker against a real redis-server, with other holders in real
 // processes: mutual exclusion, release requests crossing processes, a
@@ -134,8 +136,9 @@ test('a request for the lock reaches the holder in another process, and its rele
   const id = uploadId();
   const holder = new Holder(['hold', id], { RELEASE_ON_REQUEST: '1' });
   await holder.waitFor('locked');
-  // A poll interval far longer than the test: only the release message can wake the waiter in time.
+  // The longest poll there is (MAX_RECHECK_MS): waking well before it takes the release message.
   const locker = newLocker({ retryIntervalMs: 60_000 });
+  await locker.listeningForEvents();
   const started = Date.now();
   const lock = locker.newLock(id);
   await lock.lock(never(), () => undefined);
@@ -143,7 +146,88 @@ test('a request for the lock reaches the holder in another process, and its rele
   // The holder's own account comes through a pipe, which may be slower than Redis's release message.
   await holder.waitFor('unlocked');
   expect(holder.lines).toEqual(['locked', 'release requested', 'unlocked']);
-  expect(waitedMs).toBeLessThan(2_000);
+  expect(waitedMs).toBeLessThan(MAX_RECHECK_MS / 2);
+  await lock.unlock();
+});
+
+/**
+ * A locker whose subscriber connects only when the test says so: a freshly
+ * started instance whose subscription to lock events is not in place yet.
+ * Its command connection works from the start.
+ */
+function lockerHeardLater(options: Partial<Omit<RedisLockerOptions, 'redis' | 'subscriber' | 'keyPrefix'>> = {}) {
+  const subscriber = new Redis(redis.url, { lazyConnect: true });
+  const locker = new RedisLocker({ ...options, keyPrefix: 'test:', redis: connectRedis(new URL(redis.url), 'locks'), subscriber });
+  lockers.push(locker);
+  return { locker, startListening: () => subscriber.connect() };
+}
+
+test('a release the waiter could not hear yet is seen as soon as its subscription is in place', async () => {
+  const id = uploadId();
+  const holder = new Holder(['hold', id], { RELEASE_ON_REQUEST: '1' });
+  await holder.waitFor('locked');
+  const { locker, startListening } = lockerHeardLater({ retryIntervalMs: 60_000 });
+  const lock = locker.newLock(id);
+  const locked = lock.lock(never(), () => undefined);
+  // The holder lets go on the waiter's request, and its "released" message reaches no one.
+  await holder.waitFor('unlocked');
+  const releasedAt = Date.now();
+  await startListening();
+  await locked;
+  // Not the poll (up to MAX_RECHECK_MS after the waiter's first try): the check made on subscribing.
+  expect(Date.now() - releasedAt).toBeLessThan(MAX_RECHECK_MS / 2);
+  await lock.unlock();
+});
+
+test('a waiter that hears nothing checks again within MAX_RECHECK_MS, whatever its poll interval', async () => {
+  const id = uploadId();
+  const holder = new Holder(['hold', id], { RELEASE_ON_REQUEST: '1' });
+  await holder.waitFor('locked');
+  // Its subscription never comes: only checking again can find the lock free.
+  const { locker } = lockerHeardLater({ retryIntervalMs: 60_000 });
+  const lock = locker.newLock(id);
+  const locked = lock.lock(never(), () => undefined);
+  await holder.waitFor('unlocked');
+  const releasedAt = Date.now();
+  await locked;
+  expect(Date.now() - releasedAt).toBeLessThan(MAX_RECHECK_MS + 1_000);
+  await lock.unlock();
+});
+
+/** Listens on Redis for release requests; `heard` resolves at the first one for `id`. */
+async function releaseRequestFor(id: string): Promise<{ heard: Promise<void> }> {
+  const spy = new Redis(redis.url);
+  const heard = new Promise<void>((resolve) => {
+    spy.on('message', (_channel: string, message: string) => {
+      if (message === id) resolve();
+    });
+  });
+  await spy.subscribe('test:lock:release-requests');
+  return { heard: heard.finally(() => spy.disconnect()) };
+}
+
+test('a holder that could not hear a release request yet gets it once its subscription is in place', async () => {
+  const id = uploadId();
+  const { locker: holderLocker, startListening } = lockerHeardLater();
+  const held = holderLocker.newLock(id);
+  let asked!: () => void;
+  const releaseRequested = new Promise<void>((resolve) => {
+    asked = resolve;
+  });
+  await held.lock(never(), () => asked());
+  const waiter = newLocker({ retryIntervalMs: 60_000 });
+  await waiter.listeningForEvents();
+  const firstRequest = await releaseRequestFor(id);
+  const lock = waiter.newLock(id);
+  const locked = lock.lock(never(), () => undefined);
+  // The waiter's first request went out before the holder listened; it asks again at its next check.
+  await firstRequest.heard;
+  await startListening();
+  const listeningAt = Date.now();
+  await releaseRequested;
+  expect(Date.now() - listeningAt).toBeLessThan(MAX_RECHECK_MS + 1_000);
+  await held.unlock();
+  await locked;
   await lock.unlock();
 });
 

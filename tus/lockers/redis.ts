@@ -20,11 +20,18 @@ export interface RedisLockerOptions {
   ttlMs?: number;
   /** A request waiting this long for a lock gives up with ERR_LOCK_TIMEOUT, as with MemoryLocker. */
   acquireTimeoutMs?: number;
-  /** Waiters are woken by the holder's release; should that message be lost, they try again this often. */
+  /**
+   * Waiters are woken by the holder's release; should that message be lost,
+   * they check again this often. Capped at MAX_RECHECK_MS: no setting leaves
+   * a waiter asleep behind a lock that is already free.
+   */
   retryIntervalMs?: number;
 }
 
 export const LOCK_DEFAULTS = { ttlMs: 6_000, acquireTimeoutMs: 30_000, retryIntervalMs: 500 } as const;
+
+/** The longest a waiter sleeps without checking the lock again, whatever `retryIntervalMs` says. */
+export const MAX_RECHECK_MS = 2_000;
 
 /**
  * @tus/server's Locker across processes: any number of app instances on one
@@ -39,8 +46,12 @@ export const LOCK_DEFAULTS = { ttlMs: 6_000, acquireTimeoutMs: 30_000, retryInte
  *   `requestRelease()` of its request, which @tus/server turns into "store
  *   what you have and answer" within its lockDrainTimeout.
  * - The release publishes the id on `<prefix>lock:released`, which wakes the
- *   waiters at once; they also retry every `retryIntervalMs` in case a
- *   message was lost (pub/sub delivers at most once).
+ *   waiters at once. Pub/sub delivers at most once, and only to a connection
+ *   already subscribed: a locker that has just (re)connected may miss a
+ *   release. So once its subscription is confirmed it wakes every waiter to
+ *   check the key again, and waiters check again at least every
+ *   `retryIntervalMs` (at most MAX_RECHECK_MS) whatever the messages say; a
+ *   lock freed by its TTL (a crashed holder) sends no message at all.
  * - A holder whose lease is lost (expired during a stall of the process,
  *   Redis restarted empty or unreachable for a whole TTL) is asked to release
  *   too: someone else may hold the upload now.
@@ -60,13 +71,17 @@ export class RedisLocker implements Locker {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly releaseRequests: string;
   private readonly released: string;
+  /** Whether the subscriber's current connection has its subscription confirmed: messages reach us. */
+  private listening = false;
+  /** Who to tell when the subscription is next confirmed. */
+  private readonly listeners = new Set<() => void>();
 
   constructor(options: RedisLockerOptions) {
     this.redis = options.redis;
     this.keyPrefix = options.keyPrefix;
     this.ttlMs = options.ttlMs ?? LOCK_DEFAULTS.ttlMs;
     this.acquireTimeoutMs = options.acquireTimeoutMs ?? LOCK_DEFAULTS.acquireTimeoutMs;
-    this.retryIntervalMs = options.retryIntervalMs ?? LOCK_DEFAULTS.retryIntervalMs;
+    this.retryIntervalMs = Math.min(options.retryIntervalMs ?? LOCK_DEFAULTS.retryIntervalMs, MAX_RECHECK_MS);
     this.releaseRequests = `${this.keyPrefix}lock:release-requests`;
     this.released = `${this.keyPrefix}lock:released`;
     this.subscriber = options.subscriber;
@@ -75,12 +90,34 @@ export class RedisLocker implements Locker {
       if (channel === this.releaseRequests) this.holders.get(id)?.();
       else if (channel === this.released) for (const wake of this.waiters.get(id) ?? []) wake();
     });
+    const subscribe = () => {
+      subscriber.subscribe(this.releaseRequests, this.released).then(
+        () => this.nowListening(),
+        (error: unknown) => {
+          console.error('[redis] subscribing to lock events failed:', error);
+        },
+      );
+    };
     // On every (re)connection, not once: a subscription that failed while Redis was down is not retried by ioredis.
-    subscriber.on('ready', () => {
-      subscriber.subscribe(this.releaseRequests, this.released).catch((error: unknown) => {
-        console.error('[redis] subscribing to lock events failed:', error);
-      });
+    subscriber.on('ready', subscribe);
+    subscriber.on('close', () => {
+      this.listening = false;
     });
+    if (subscriber.status === 'ready') subscribe();
+  }
+
+  /** Resolves once this locker hears lock events: its subscription is confirmed on the current connection. */
+  listeningForEvents(): Promise<void> {
+    if (this.listening) return Promise.resolve();
+    return new Promise((resolve) => this.listeners.add(resolve));
+  }
+
+  private nowListening(): void {
+    this.listening = true;
+    for (const resolve of this.listeners) resolve();
+    this.listeners.clear();
+    // Releases published before this point never reached us: every waiter looks at its key again.
+    for (const set of this.waiters.values()) for (const wake of set) wake();
   }
 
   /** A locker on its own two connections to `url`. */
@@ -140,20 +177,22 @@ export class RedisLocker implements Locker {
   }
 
   /**
-   * @internal For RedisLock: resolves at the next release of `id` announced
-   * after this call. Watching starts before the lock is tried, so a release
-   * between a failed try and the wait is not missed.
+   * @internal For RedisLock: `worthChecking` resolves at the next release of
+   * `id` announced after this call, or when the subscription is next
+   * confirmed (a release may have gone unheard before). Watching starts
+   * before the lock is tried, so a release between a failed try and the wait
+   * is not missed.
    */
-  watchRelease(id: string): { released: Promise<void>; stop(): void } {
+  watchRelease(id: string): { worthChecking: Promise<void>; stop(): void } {
     let wake!: () => void;
-    const released = new Promise<void>((resolve) => {
+    const worthChecking = new Promise<void>((resolve) => {
       wake = resolve;
     });
     const set = this.waiters.get(id) ?? new Set();
     set.add(wake);
     this.waiters.set(id, set);
     return {
-      released,
+      worthChecking,
       stop: () => {
         set.delete(wake);
         if (set.size === 0 && this.waiters.get(id) === set) this.waiters.delete(id);
@@ -186,7 +225,7 @@ export class RedisLock implements Lock {
         await unavailableOnFailure(() => locker.askRelease(id));
         const remaining = deadline - Date.now();
         if (remaining <= 0) throw ERRORS.ERR_LOCK_TIMEOUT;
-        await firstOf(watch.released, Math.min(locker.retryIntervalMs, remaining), signal);
+        await firstOf(watch.worthChecking, Math.min(locker.retryIntervalMs, remaining), signal);
       } finally {
         watch.stop();
       }
@@ -228,8 +267,8 @@ function unavailableOnFailure<T>(run: () => Promise<T>): Promise<T> {
   return refuseWhenUnreachable('lock command', refuse.lockUnavailable, run);
 }
 
-/** Resolves when `released` does, after `ms`, or when `signal` aborts, whichever comes first. */
-function firstOf(released: Promise<void>, ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves when `wake` does, after `ms`, or when `signal` aborts, whichever comes first. */
+function firstOf(wake: Promise<void>, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
@@ -238,6 +277,6 @@ function firstOf(released: Promise<void>, ms: number, signal: AbortSignal): Prom
     };
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
-    void released.then(done);
+    void wake.then(done);
   });
 }
