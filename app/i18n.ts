@@ -8,16 +8,59 @@ export function toLanguage(value: string | undefined | null): Language {
   return LANGUAGES.includes(value as Language) ? (value as Language) : 'en';
 }
 
+/**
+ * The first language of an Accept-Language header (by weight, then order)
+ * that the app speaks: any Chinese as zh-CN, any English as en; en when
+ * none matches.
+ */
+export function preferredLanguage(acceptLanguage: string | null): Language {
+  const ranked = (acceptLanguage ?? '')
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((param) => /^\s*q=([\d.]+)\s*$/.exec(param)?.[1]).find((value) => value !== undefined);
+      return { tag: tag.trim().toLowerCase(), weight: q === undefined ? 1 : Number(q), index };
+    })
+    .filter(({ tag, weight }) => tag !== '' && weight > 0)
+    .sort((a, b) => b.weight - a.weight || a.index - b.index);
+  for (const { tag } of ranked) {
+    if (tag === 'zh' || tag.startsWith('zh-')) return 'zh-CN';
+    if (tag === 'en' || tag.startsWith('en-')) return 'en';
+  }
+  return 'en';
+}
+
 const en = {
   languageName: 'English',
   switchLanguage: 'Language',
   title: 'Resumable uploads',
-  tagline:
-    'Drop files of any size. Interrupted uploads continue where they stopped: after a dropped connection, a reload or a server restart.',
+  tagline: 'Interrupted uploads continue where they stopped: after a dropped connection, a reload or a server restart.',
+  limits: (maxSize: string, keptFor: string | null) =>
+    `Up to ${maxSize} per file. ` +
+    (keptFor === null
+      ? 'Unfinished uploads are kept until removed.'
+      : `Unfinished uploads are kept for ${keptFor} after their last bytes.`),
   navUpload: 'Upload',
+  uploadTitle: 'Upload files',
   navUploads: 'Uploaded files',
   speed: 'Upload speed',
   idle: 'idle',
+  timeLeft: 'Time left',
+  calculating: 'calculating…',
+  period: (ms: number) => {
+    const { days, hours, minutes } = splitPeriod(ms);
+    return days > 0 ? `${days} d` : hours > 0 ? `${hours} h` : `${minutes} min`;
+  },
+  duration: (seconds: number) => {
+    const { hours, minutes, secs } = splitDuration(seconds);
+    if (hours > 0) return `${hours} h ${minutes} min`;
+    if (minutes > 0) return `${minutes} min ${secs} s`;
+    return `${secs} s`;
+  },
+  connectionLost: (seconds: number | null) =>
+    seconds === null ? 'Connection lost — waiting for the network' : `Connection lost — retrying in ${seconds} s`,
+  resuming: 'Server reachable again — resuming…',
+  reconnected: 'Reconnected',
   reselectTitle: (count: number) => `${count === 1 ? 'One file' : `${count} files`} from your last visit could not be kept by the browser.`,
   reselectHint: 'Select the same file again and its upload continues from where the server stopped.',
   reselectButton: 'Re-select files',
@@ -28,10 +71,15 @@ const en = {
   columnSize: 'Size',
   columnType: 'Type',
   columnDate: 'Completed',
+  columnActions: 'Actions',
   download: 'Download',
   delete: 'Delete',
   deleteFailed: 'Could not delete the file',
   confirmDelete: (name: string) => `Delete ${name}?`,
+  confirmDiscard: (names: string[]) =>
+    names.length === 1
+      ? `“${names[0]}” is partly uploaded. Cancel it and delete what the server has received?`
+      : `${names.length} files are partly uploaded. Cancel them and delete what the server has received?`,
 };
 
 export type Messages = typeof en;
@@ -40,11 +88,30 @@ const zhCN: Messages = {
   languageName: '简体中文',
   switchLanguage: '语言',
   title: '可续传上传',
-  tagline: '拖入任意大小的文件。上传中断后会从中断处继续：无论是网络断开、页面刷新还是服务器重启。',
+  tagline: '上传中断后会从中断处继续：无论是网络断开、页面刷新还是服务器重启。',
+  limits: (maxSize: string, keptFor: string | null) =>
+    `每个文件最大 ${maxSize}。` +
+    (keptFor === null ? '未完成的上传会一直保留，直到被删除。' : `未完成的上传在最后一次写入后保留 ${keptFor}。`),
   navUpload: '上传',
+  uploadTitle: '上传文件',
   navUploads: '已上传的文件',
   speed: '上传速度',
   idle: '空闲',
+  timeLeft: '剩余时间',
+  calculating: '正在计算…',
+  period: (ms: number) => {
+    const { days, hours, minutes } = splitPeriod(ms);
+    return days > 0 ? `${days} 天` : hours > 0 ? `${hours} 小时` : `${minutes} 分钟`;
+  },
+  duration: (seconds: number) => {
+    const { hours, minutes, secs } = splitDuration(seconds);
+    if (hours > 0) return `${hours} 小时 ${minutes} 分`;
+    if (minutes > 0) return `${minutes} 分 ${secs} 秒`;
+    return `${secs} 秒`;
+  },
+  connectionLost: (seconds: number | null) => (seconds === null ? '连接已断开 — 正在等待网络' : `连接已断开 — ${seconds} 秒后重试`),
+  resuming: '服务器已可访问 — 正在继续…',
+  reconnected: '已重新连接',
   reselectTitle: (count: number) => `上次访问中有 ${count} 个文件未能保存在浏览器中。`,
   reselectHint: '重新选择同一个文件，它的上传会从服务器停止的位置继续。',
   reselectButton: '重新选择文件',
@@ -55,11 +122,29 @@ const zhCN: Messages = {
   columnSize: '大小',
   columnType: '类型',
   columnDate: '完成时间',
+  columnActions: '操作',
   download: '下载',
   delete: '删除',
   deleteFailed: '无法删除该文件',
   confirmDelete: (name: string) => `删除 ${name}？`,
+  confirmDiscard: (names: string[]) =>
+    names.length === 1
+      ? `“${names[0]}”已部分上传。要取消并删除服务器已收到的内容吗？`
+      : `${names.length} 个文件已部分上传。要取消并删除服务器已收到的内容吗？`,
 };
+
+/** Whole seconds, rounded up so that "0 s" never shows while bytes are left. */
+function splitDuration(seconds: number): { hours: number; minutes: number; secs: number } {
+  const total = Math.max(1, Math.ceil(seconds));
+  return { hours: Math.floor(total / 3600), minutes: Math.floor((total % 3600) / 60), secs: total % 60 };
+}
+
+/** A configured period in its largest whole unit: whole days from 2 days, whole hours from 1 hour, else minutes. */
+function splitPeriod(ms: number): { days: number; hours: number; minutes: number } {
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  const whole = (unit: number, from: number) => (minutes >= from && minutes % unit === 0 ? minutes / unit : 0);
+  return { days: whole(1440, 2880), hours: whole(60, 60), minutes };
+}
 
 const MESSAGES: Record<Language, Messages> = { en, 'zh-CN': zhCN };
 

@@ -10,13 +10,23 @@ export const dynamic = 'force-dynamic';
 export default async function HomePage() {
   const language = await currentLanguage();
   const t = messages(language);
-  const { chunkSize, parallelFiles, maxSize, parallelParts, parallelMinSize, uploadTokenSecret } = config();
+  const { chunkSize, parallelFiles, maxSize, expiresAfterMs, parallelParts, parallelMinSize, uploadTokenSecret } = config();
   const accessControl = uploadTokenSecret !== null;
   return (
     <>
+      <h1>{t.uploadTitle}</h1>
       <p className="tagline">{t.tagline}</p>
       <DashboardLoader
-        settings={{ endpoint: UPLOAD_ROUTE, chunkSize, parallelFiles, maxSize, parallelParts, parallelMinSize, accessControl }}
+        settings={{
+          endpoint: UPLOAD_ROUTE,
+          chunkSize,
+          parallelFiles,
+          maxSize,
+          expiresAfterMs,
+          parallelParts,
+          parallelMinSize,
+          accessControl,
+        }}
         language={language}
       />
     </>

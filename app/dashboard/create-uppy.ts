@@ -1,7 +1,11 @@
 import Uppy, { type Body, type Meta } from '@uppy/core';
 import GoldenRetriever from '@uppy/golden-retriever';
-import Tus, { type TusDetailedError } from '@uppy/tus';
+import Tus from '@uppy/tus';
+import { ConnectionWatch } from './connection';
+import { keepFailedFilesVisible } from './keep-failed-files-visible';
 import { uploadLargeFilesInPieces, type PieceSettings } from './parallel-pieces';
+import { keepUploadsMoving } from './recovery';
+import { retryHooks } from './retry-policy';
 import { settleFinishedRestores } from './settle-finished-restores';
 import { terminateAbandonedUploads } from './terminate-abandoned-uploads';
 import { uppyLocale } from './uppy-locale';
@@ -13,6 +17,8 @@ export interface UploaderSettings extends PieceSettings {
   chunkSize: number;
   parallelFiles: number;
   maxSize: number;
+  /** How long an unfinished upload is kept after its last bytes; null = until removed. Shown, not enforced, here. */
+  expiresAfterMs: number | null;
   /** The server needs an upload token (UPLOAD_TOKEN_SECRET): fetch one from /api/upload-session first. */
   accessControl: boolean;
 }
@@ -21,21 +27,12 @@ export interface UploaderSettings extends PieceSettings {
 const UPPY_ID = 'uploads';
 
 /**
- * Waits between retries, long enough in total (about 2 minutes) to ride out a
- * server restart or a short network outage. tus-js-client starts again from
- * the first delay as soon as an attempt makes progress.
+ * Waits between retries of a request the server answered with an error worth
+ * retrying (about 2 minutes in all). An outage costs no attempt: retries wait
+ * until the server answers again (retry-policy.ts). tus-js-client starts again
+ * from the first delay as soon as an attempt makes progress.
  */
 const RETRY_DELAYS_MS = [0, 1000, 3000, 5000, 10000, 15000, 20000, 30000, 30000];
-
-/**
- * A proxy in front of the app may close a long request with a 408 (our own
- * server has no request cap); the bytes that reached the server are kept, so
- * a 408 is worth retrying from the server's offset. tus-js-client treats every
- * 4xx but 409 and 423 as fatal.
- */
-function shouldRetry(error: TusDetailedError, _attempt: number, _options: unknown, next: (e: TusDetailedError) => boolean): boolean {
-  return error.originalResponse?.getStatus() === 408 || next(error);
-}
 
 /** Where the dashboard gets the visitor's upload token (app/api/upload-session/route.ts). */
 const SESSION_ROUTE = '/api/upload-session';
@@ -62,7 +59,8 @@ export function createUppy(
   language: Language,
   token: string | null,
   keepFilesInWorker: boolean,
-): Uppy<Meta, Body> {
+): { uppy: Uppy<Meta, Body>; connection: ConnectionWatch } {
+  const connection = new ConnectionWatch(settings.endpoint);
   const uppy = new Uppy<Meta, Body>({
     id: UPPY_ID,
     autoProceed: true,
@@ -75,7 +73,7 @@ export function createUppy(
       chunkSize: settings.chunkSize,
       limit: settings.parallelFiles,
       retryDelays: RETRY_DELAYS_MS,
-      onShouldRetry: shouldRetry,
+      ...retryHooks(connection),
       // A finished file added again later is uploaded again, not "resumed" to an
       // instant success against a stale URL.
       removeFingerprintOnSuccess: true,
@@ -85,5 +83,7 @@ export function createUppy(
   uploadLargeFilesInPieces(uppy, settings);
   terminateAbandonedUploads(uppy, settings.endpoint);
   settleFinishedRestores(uppy, token);
-  return uppy;
+  keepUploadsMoving(uppy, connection);
+  keepFailedFilesVisible(uppy);
+  return { uppy, connection };
 }

@@ -4,23 +4,25 @@ import type { Body, Meta, Uppy } from '@uppy/core';
 import Dashboard from '@uppy/react/dashboard';
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes, messages, type Language } from '../i18n';
+import type { ConnectionWatch } from './connection';
+import { confirmDiscard } from './confirm-discard';
 import { createUppy, uploadToken, type UploaderSettings } from './create-uppy';
 import { keepFilesAcrossReloads } from './file-keeper';
+import { UploadStatus } from './upload-status';
 import { useAutoResume } from './use-auto-resume';
-import { useUploadSpeed } from './use-upload-speed';
 import { uppyLocale } from './uppy-locale';
 
 type Props = { settings: UploaderSettings; language: Language };
 
 export default function UploadDashboard({ settings, language }: Props) {
-  const [uppy, setUppy] = useState<Uppy<Meta, Body> | null>(null);
+  const [uploader, setUploader] = useState<{ uppy: Uppy<Meta, Body>; connection: ConnectionWatch } | null>(null);
 
   useEffect(() => {
     let cancelled = false;
     // The token comes first: Golden Retriever resumes restored uploads as soon as Uppy exists.
     void Promise.all([uploadToken(settings), keepFilesAcrossReloads()]).then(
       ([token, keepFilesInWorker]) => {
-        if (!cancelled) setUppy(createUppy(settings, language, token, keepFilesInWorker));
+        if (!cancelled) setUploader(createUppy(settings, language, token, keepFilesInWorker));
       },
       (error: unknown) => console.error('[upload] the dashboard could not start:', error),
     );
@@ -31,17 +33,27 @@ export default function UploadDashboard({ settings, language }: Props) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  return uppy === null ? <p className="speed">…</p> : <Uploader uppy={uppy} language={language} />;
+  return uploader === null ? <p className="speed">…</p> : <Uploader {...uploader} settings={settings} language={language} />;
 }
 
-function Uploader({ uppy, language }: { uppy: Uppy<Meta, Body>; language: Language }) {
+function Uploader({
+  uppy,
+  connection,
+  settings,
+  language,
+}: {
+  uppy: Uppy<Meta, Body>;
+  connection: ConnectionWatch;
+  settings: UploaderSettings;
+  language: Language;
+}) {
   const t = messages(language);
   const ghosts = useAutoResume(uppy);
-  const speed = useUploadSpeed(uppy);
   const reselectInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     uppy.setOptions({ locale: uppyLocale(language) });
+    return confirmDiscard(uppy, (names) => window.confirm(messages(language).confirmDiscard(names)));
   }, [uppy, language]);
 
   useEffect(() => {
@@ -64,7 +76,7 @@ function Uploader({ uppy, language }: { uppy: Uppy<Meta, Body>; language: Langua
           <button type="button" onClick={() => reselectInput.current?.click()} data-testid="reselect-button">
             {t.reselectButton}
           </button>{' '}
-          <button type="button" className="secondary" onClick={() => ghosts.forEach((ghost) => uppy.removeFile(ghost.id))}>
+          <button type="button" className="secondary" onClick={() => uppy.removeFiles(ghosts.map((ghost) => ghost.id))}>
             {t.discardButton}
           </button>
           <input
@@ -81,10 +93,17 @@ function Uploader({ uppy, language }: { uppy: Uppy<Meta, Body>; language: Langua
           />
         </div>
       )}
-      <p className="speed" data-testid="upload-speed">
-        {t.speed}: <output>{speed === null ? t.idle : `${formatBytes(Math.round(speed))}/s`}</output>
-      </p>
-      <Dashboard uppy={uppy} width="100%" height={460} proudlyDisplayPoweredByUppy={false} showRemoveButtonAfterComplete />
+      <UploadStatus uppy={uppy} connection={connection} language={language} />
+      <Dashboard
+        uppy={uppy}
+        width="100%"
+        height={460}
+        proudlyDisplayPoweredByUppy={false}
+        note={t.limits(formatBytes(settings.maxSize), settings.expiresAfterMs === null ? null : t.period(settings.expiresAfterMs))}
+        showRemoveButtonAfterComplete
+        // Time left is ours (UploadStatus), from the recent rate: Uppy's is far off after a resume.
+        hideProgressDetails
+      />
     </section>
   );
 }

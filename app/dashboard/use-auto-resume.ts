@@ -29,14 +29,5 @@ export function useAutoResume(uppy: Uppy<Meta, Body>): Array<{ id: string; name:
     uppy.emit('restore-confirmed');
   }, [uppy, awaitingRestore, ghosts.length]);
 
-  useEffect(() => {
-    // Coming back online is the best moment to retry what failed while offline.
-    const retry = () => {
-      if (uppy.getFiles().some((file) => file.error)) void uppy.retryAll();
-    };
-    window.addEventListener('online', retry);
-    return () => window.removeEventListener('online', retry);
-  }, [uppy]);
-
   return ghosts;
 }

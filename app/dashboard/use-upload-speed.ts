@@ -4,51 +4,79 @@ import { useEffect, useState } from 'react';
 /** Speed is averaged over this window: long enough to be steady, short enough to follow a change. */
 const WINDOW_MS = 3000;
 const SAMPLE_EVERY_MS = 500;
+/** Time left is shown only once the window holds this much of a flowing upload. */
+const TRUSTED_AFTER_MS = 2000;
+
+export interface Transfer {
+  /** Bytes per second across all files, over the last few seconds; null when nothing is uploading. */
+  speed: number | null;
+  /** Seconds until every started file is sent at that speed; 'calculating' until the speed can be trusted; null when idle. */
+  secondsLeft: number | 'calculating' | null;
+}
 
 /**
- * Bytes per second sent across all files, or null when nothing is uploading.
+ * The upload's speed and time left, from the bytes sent in the last few
+ * seconds, never from the start of the upload: a resume, a reload or an
+ * outage does not skew them.
  *
  * Counts only bytes that move: a file's first progress report (which may
- * start at the server's offset after a resume) sets its baseline.
+ * start at the server's offset after a resume) sets its baseline, and after
+ * a restart its bytes count again only past the highest point they reached.
  */
-export function useUploadSpeed(uppy: Uppy<Meta, Body>): number | null {
-  const [speed, setSpeed] = useState<number | null>(null);
+export function useUploadSpeed(uppy: Uppy<Meta, Body>): Transfer {
+  const [transfer, setTransfer] = useState<Transfer>({ speed: null, secondsLeft: null });
 
   useEffect(() => {
-    const lastBytes = new Map<string, number>();
+    const highest = new Map<string, number>();
     let sent = 0;
-    const samples: Array<{ at: number; sent: number }> = [];
+    let samples: Array<{ at: number; sent: number }> = [];
+    let lastSent = 0;
+    let movedAt = performance.now();
 
     const onProgress = (file: { id: string } | undefined, progress: { bytesUploaded: number }) => {
       if (!file) return;
-      const previous = lastBytes.get(file.id);
+      const previous = highest.get(file.id);
       if (previous !== undefined && progress.bytesUploaded > previous) sent += progress.bytesUploaded - previous;
-      lastBytes.set(file.id, progress.bytesUploaded);
+      if (previous === undefined || progress.bytesUploaded > previous) highest.set(file.id, progress.bytesUploaded);
     };
     const forget = (file: { id: string } | undefined) => {
-      if (file) lastBytes.delete(file.id);
+      if (file) highest.delete(file.id);
     };
     uppy.on('upload-progress', onProgress);
-    uppy.on('upload-retry', forget);
     uppy.on('upload-success', forget);
+    uppy.on('file-removed', forget);
 
     const timer = setInterval(() => {
       const now = performance.now();
+      const files = uppy.getFiles().filter((f) => f.progress.uploadStarted && !f.progress.uploadComplete && !f.isPaused && !f.error);
+      if (files.length === 0) {
+        samples = [];
+        setTransfer({ speed: null, secondsLeft: null });
+        return;
+      }
+      if (sent !== lastSent) {
+        lastSent = sent;
+        movedAt = now;
+      }
+      // Bytes stopped (an outage, a restart): the rate starts again from when they move again.
+      if (now - movedAt >= WINDOW_MS) samples = [];
       samples.push({ at: now, sent });
       while (samples.length > 1 && now - samples[0].at > WINDOW_MS) samples.shift();
-      const uploading = uppy.getFiles().some((f) => f.progress.uploadStarted && !f.progress.uploadComplete && !f.isPaused && !f.error);
       const first = samples[0];
-      const elapsed = (now - first.at) / 1000;
-      setSpeed(uploading && elapsed > 0 ? (sent - first.sent) / elapsed : null);
+      const elapsedMs = now - first.at;
+      const speed = elapsedMs > 0 ? ((sent - first.sent) * 1000) / elapsedMs : 0;
+      const remaining = files.reduce((sum, f) => sum + Math.max(0, (f.progress.bytesTotal ?? 0) - (f.progress.bytesUploaded || 0)), 0);
+      const trusted = elapsedMs >= TRUSTED_AFTER_MS && speed > 0;
+      setTransfer({ speed, secondsLeft: trusted ? remaining / speed : 'calculating' });
     }, SAMPLE_EVERY_MS);
 
     return () => {
       clearInterval(timer);
       uppy.off('upload-progress', onProgress);
-      uppy.off('upload-retry', forget);
       uppy.off('upload-success', forget);
+      uppy.off('file-removed', forget);
     };
   }, [uppy]);
 
-  return speed;
+  return transfer;
 }

@@ -33,16 +33,18 @@ export default async function UploadsPage() {
               <th>{t.columnSize}</th>
               <th>{t.columnType}</th>
               <th>{t.columnDate}</th>
-              <th />
+              <th>{t.columnActions}</th>
             </tr>
           </thead>
           <tbody>
             {uploads.map((upload) => (
               <tr key={upload.id} data-upload-id={upload.id}>
                 <td className="name">{upload.name}</td>
-                <td title={`${upload.size} B`}>{formatBytes(upload.size)}</td>
-                <td>{upload.type}</td>
-                <td>
+                <td title={`${upload.size} B`} data-label={t.columnSize}>
+                  {formatBytes(upload.size)}
+                </td>
+                <td data-label={t.columnType}>{upload.type}</td>
+                <td data-label={t.columnDate}>
                   <time dateTime={upload.completedAt}>{dateFormat.format(new Date(upload.completedAt))}</time>
                 </td>
                 <td className="actions">

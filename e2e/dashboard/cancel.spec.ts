@@ -2,7 +2,7 @@ import type { Page, Route } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { serverForThisFile } from '../support/app-server';
-import { addFiles, expectUploadDeleted, fileItem, MiB, openDashboard } from './support/dashboard';
+import { addFiles, expectStoredCopy, expectUploadDeleted, fileItem, MiB, openDashboard } from './support/dashboard';
 import { expect, test, type SourceFiles } from './support/fixtures';
 import type { PageNetwork } from './support/network';
 import type { TusTraffic } from './support/tus-traffic';
@@ -43,6 +43,23 @@ test('removing a file whose upload failed for good deletes its upload on the ser
   await expectUploadDeleted(app, traffic, uploadId);
 });
 
+test('saying no to the question keeps the upload going, and deletes nothing', async ({ page, sources, traffic, network }) => {
+  const { source, name, uploadId } = await uploadUntilBytesAreStored(page, sources, traffic, network, 'keep-me.bin');
+
+  const dismissed = new Promise<void>((resolve) => {
+    page.once('dialog', (dialog) => void dialog.dismiss().then(resolve));
+  });
+  await page.locator('.uppy-StatusBar button[data-cy="cancel"]').click();
+  await dismissed;
+  await network.unthrottle();
+  await expect(fileItem(page, name)).toHaveClass(/\bis-complete\b/, { timeout: 60_000 });
+  expect(
+    traffic.forUpload(uploadId).filter((e) => e.method === 'DELETE'),
+    'DELETE requests',
+  ).toEqual([]);
+  await expectStoredCopy(app, uploadId, source);
+});
+
 async function cancelMidUpload(
   page: Page,
   sources: SourceFiles,
@@ -51,19 +68,38 @@ async function cancelMidUpload(
   fileName: string,
   cancel: (name: string) => Promise<void>,
 ): Promise<void> {
+  const { name, uploadId } = await uploadUntilBytesAreStored(page, sources, traffic, network, fileName);
+  const dataFile = path.join(app.uploadDir, uploadId);
+  expect(fs.existsSync(dataFile) && fs.existsSync(`${dataFile}.json`), 'the upload exists on disk before the cancel').toBe(true);
+
+  // Bytes are on the server: the page asks once before deleting them.
+  const asked = new Promise<string>((resolve) => {
+    page.once('dialog', (dialog) => {
+      resolve(dialog.message());
+      void dialog.accept();
+    });
+  });
+  await cancel(name);
+  expect(await asked).toBe(`“${name}” is partly uploaded. Cancel it and delete what the server has received?`);
+  await expect(fileItem(page, name)).toHaveCount(0);
+
+  await expectUploadDeleted(app, traffic, uploadId);
+}
+
+/** Starts a slow upload of 8 MiB and waits until the server has stored some of its bytes. */
+async function uploadUntilBytesAreStored(
+  page: Page,
+  sources: SourceFiles,
+  traffic: TusTraffic,
+  network: PageNetwork,
+  fileName: string,
+): Promise<{ source: string; name: string; uploadId: string }> {
   const source = sources.random(fileName, 8 * MiB);
-  const name = path.basename(source);
   await network.throttleUpload(512 * 1024);
   await openDashboard(page, app);
   await addFiles(page, [source]);
   const post = await traffic.waitFor((e) => e.method === 'POST' && e.createdId !== null, 30_000, 'the creation POST');
   const uploadId = post.createdId!;
-  const dataFile = path.join(app.uploadDir, uploadId);
   await app.events.waitFor((e) => e.type === 'progress' && e.id === uploadId && (e.offset ?? 0) > 0, 60_000, 'first stored bytes');
-  expect(fs.existsSync(dataFile) && fs.existsSync(`${dataFile}.json`), 'the upload exists on disk before the cancel').toBe(true);
-
-  await cancel(name);
-  await expect(fileItem(page, name)).toHaveCount(0);
-
-  await expectUploadDeleted(app, traffic, uploadId);
+  return { source, name: path.basename(source), uploadId };
 }

@@ -10,9 +10,10 @@ import {
   openDashboard,
   savedPieceUrls,
   waitForRecoverySnapshot,
+  waitForStoredPieces,
 } from './support/dashboard';
 import { expect, test } from './support/fixtures';
-import type { TusExchange, TusTraffic } from './support/tus-traffic';
+import { isFinal, isPiece, type TusExchange, type TusTraffic } from './support/tus-traffic';
 
 // Files of at least UPLOAD_PARALLEL_MIN_SIZE go up as UPLOAD_PARALLEL_PARTS
 // tus partial uploads (`Upload-Concat: partial`) that a final upload
@@ -31,9 +32,6 @@ const app = serverForThisFile({
   },
 });
 
-const isPiece = (e: TusExchange) => e.method === 'POST' && e.concat === 'partial';
-const isFinal = (e: TusExchange) => e.method === 'POST' && (e.concat ?? '').startsWith('final;');
-
 test('a large file uploads in 4 parallel pieces; after a reload mid-upload every piece resumes from its server offset without a click', async ({
   page,
   sources,
@@ -49,12 +47,7 @@ test('a large file uploads in 4 parallel pieces; after a reload mid-upload every
 
   await openDashboard(page, app);
   await addFiles(page, [source]);
-  const pieceIds = (await traffic.waitForCount((e) => isPiece(e) && e.createdId !== null, PIECES, 60_000, 'the pieces')).map(
-    (e) => e.createdId!,
-  );
-  for (const id of pieceIds) {
-    await app.events.waitFor((e) => e.type === 'progress' && e.id === id && (e.offset ?? 0) > 0, 60_000, `bytes of piece ${id}`);
-  }
+  const pieceIds = await waitForStoredPieces(app, traffic, PIECES);
   // What a reload needs: the file in Golden Retriever's snapshot, the pieces' URLs in tus-js-client's resume entry.
   await waitForRecoverySnapshot(page, name, { withBlob: false });
   await expect.poll(() => savedPieceUrls(page), { message: 'the resume entry with every piece' }).toHaveLength(1);
@@ -127,6 +120,8 @@ test('removing a file mid-upload in pieces deletes every piece on the server and
   );
   await expect.poll(() => savedPieceUrls(page), { message: 'the resume entry with every piece' }).toHaveLength(1);
 
+  // Once bytes are on the server the page asks before deleting them.
+  page.on('dialog', (dialog) => void dialog.accept());
   await fileItem(page, path.basename(source)).locator('button.uppy-Dashboard-Item-action--remove').click();
   await expect(fileItem(page, path.basename(source))).toHaveCount(0);
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppServer } from '../../support/app-server';
 import { sha256OfDownload, sha256OfFile } from '../../support/files';
-import type { TusExchange, TusTraffic } from './tus-traffic';
+import { isPiece, type TusExchange, type TusTraffic } from './tus-traffic';
 
 /** Uppy's own file input; it stays in the DOM (hidden) while the add-files panel shows. */
 const FILE_INPUT = 'input.uppy-Dashboard-input[name="files[]"]';
@@ -215,4 +215,14 @@ export async function expectResumedFromServerOffset(
   await expect(fileItem(page, upload.name)).toHaveClass(/\bis-complete\b/);
   expect(traffic.posts(), `exactly one upload created\n${traffic.describe()}`).toHaveLength(1);
   await expectStoredCopy(app, upload.id, upload.source);
+}
+
+/** Waits until `count` pieces of a file sent in pieces are created and each has bytes on the server; their upload ids. */
+export async function waitForStoredPieces(app: AppServer, traffic: TusTraffic, count: number): Promise<string[]> {
+  const created = await traffic.waitForCount((e) => isPiece(e) && e.createdId !== null, count, 60_000, 'the pieces');
+  const pieceIds = created.map((e) => e.createdId!);
+  for (const id of pieceIds) {
+    await app.events.waitFor((e) => e.type === 'progress' && e.id === id && (e.offset ?? 0) > 0, 60_000, `bytes of piece ${id}`);
+  }
+  return pieceIds;
 }

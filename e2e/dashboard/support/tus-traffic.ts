@@ -26,6 +26,11 @@ export interface TusExchange {
 
 const UPLOAD_PATH = '/api/upload';
 
+/** The creation of one piece of a file sent in pieces. */
+export const isPiece = (e: TusExchange) => e.method === 'POST' && e.concat === 'partial';
+/** The creation of the upload that joins a file's pieces. */
+export const isFinal = (e: TusExchange) => e.method === 'POST' && (e.concat ?? '').startsWith('final;');
+
 /**
  * Records, from the browser's side, every request the dashboard sends to the
  * tus endpoint: what was asked (method, Upload-Offset) and what came back.
