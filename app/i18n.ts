@@ -76,6 +76,19 @@ const en = {
   delete: 'Delete',
   deleteFailed: 'Could not delete the file',
   confirmDelete: (name: string) => `Delete ${name}?`,
+  tooLarge: (limit: string) => `Larger than the ${limit} limit: not sent.`,
+  failure: (status: number, limit: string) =>
+    status === 413
+      ? `Larger than the ${limit} limit.`
+      : status === 401 || status === 403
+        ? 'The server refused this upload.'
+        : status === 404 || status === 410
+          ? 'The upload is gone from the server (expired or deleted). Retry starts it again.'
+          : status === 0
+            ? 'The server could not be reached. Retry when the connection is back.'
+            : status >= 500
+              ? 'The server had a problem. Retry in a moment.'
+              : 'The upload failed. Retry to try again.',
   confirmDiscard: (names: string[]) =>
     names.length === 1
       ? `“${names[0]}” is partly uploaded. Cancel it and delete what the server has received?`
@@ -127,6 +140,19 @@ const zhCN: Messages = {
   delete: '删除',
   deleteFailed: '无法删除该文件',
   confirmDelete: (name: string) => `删除 ${name}？`,
+  tooLarge: (limit: string) => `超过 ${limit} 的大小上限：未发送。`,
+  failure: (status: number, limit: string) =>
+    status === 413
+      ? `超过 ${limit} 的大小上限。`
+      : status === 401 || status === 403
+        ? '服务器拒绝了此上传。'
+        : status === 404 || status === 410
+          ? '服务器上已没有此上传（已过期或被删除）。重试会重新开始。'
+          : status === 0
+            ? '无法连接服务器。连接恢复后请重试。'
+            : status >= 500
+              ? '服务器出现问题。请稍后重试。'
+              : '上传失败。请重试。',
   confirmDiscard: (names: string[]) =>
     names.length === 1
       ? `“${names[0]}”已部分上传。要取消并删除服务器已收到的内容吗？`

@@ -65,7 +65,7 @@ export function createUppy(
     id: UPPY_ID,
     autoProceed: true,
     locale: uppyLocale(language),
-    restrictions: { maxFileSize: settings.maxSize },
+    // No maxFileSize: a file over the limit stays in the list with its reason (explain-failures.ts).
   })
     .use(Tus, {
       endpoint: settings.endpoint,

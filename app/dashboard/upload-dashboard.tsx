@@ -7,6 +7,7 @@ import { formatBytes, messages, type Language } from '../i18n';
 import type { ConnectionWatch } from './connection';
 import { confirmDiscard } from './confirm-discard';
 import { createUppy, uploadToken, type UploaderSettings } from './create-uppy';
+import { explainFailures } from './explain-failures';
 import { keepFilesAcrossReloads } from './file-keeper';
 import { UploadStatus } from './upload-status';
 import { useAutoResume } from './use-auto-resume';
@@ -53,8 +54,13 @@ function Uploader({
 
   useEffect(() => {
     uppy.setOptions({ locale: uppyLocale(language) });
-    return confirmDiscard(uppy, (names) => window.confirm(messages(language).confirmDiscard(names)));
-  }, [uppy, language]);
+    const stopExplaining = explainFailures(uppy, language, settings.maxSize);
+    const stopConfirming = confirmDiscard(uppy, (names) => window.confirm(messages(language).confirmDiscard(names)));
+    return () => {
+      stopExplaining();
+      stopConfirming();
+    };
+  }, [uppy, language, settings.maxSize]);
 
   useEffect(() => {
     // Exposed for operators debugging in the console, and for the browser tests.
