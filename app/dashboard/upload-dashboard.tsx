@@ -8,6 +8,7 @@ import type { ConnectionWatch } from './connection';
 import { confirmDiscard } from './confirm-discard';
 import { createUppy, uploadToken, type UploaderSettings } from './create-uppy';
 import { explainFailures } from './explain-failures';
+import { giveFileListItsRole } from './list-role-fix';
 import { keepFilesAcrossReloads } from './file-keeper';
 import { UploadStatus } from './upload-status';
 import { useAutoResume } from './use-auto-resume';
@@ -51,6 +52,9 @@ function Uploader({
   const t = messages(language);
   const ghosts = useAutoResume(uppy);
   const reselectInput = useRef<HTMLInputElement>(null);
+  const section = useRef<HTMLElement>(null);
+
+  useEffect(() => (section.current ? giveFileListItsRole(section.current) : undefined), []);
 
   useEffect(() => {
     uppy.setOptions({ locale: uppyLocale(language) });
@@ -68,7 +72,7 @@ function Uploader({
   }, [uppy]);
 
   return (
-    <section className="uploader">
+    <section className="uploader" ref={section}>
       {ghosts.length > 0 && (
         <div className="reselect" role="alert" data-testid="reselect-banner">
           <p>
