@@ -50,6 +50,8 @@ export default defineConfig({
     // Several app instances sharing Redis (and a folder); helper processes started by the tests.
     { name: 'scaleout', testDir: 'e2e/scaleout' },
     { name: 'dashboard', testDir: 'e2e/dashboard', use: browser },
+    // The pictures in docs/screenshots/ (npm run screenshots): made by every run, so none can go stale unnoticed.
+    { name: 'screenshots', testDir: 'e2e/screenshots', use: browser },
     // Two app instances behind nginx on Ceph RGW and Redis (scripts/cluster.sh), one cluster per file.
     { name: 'cluster', testDir: 'e2e/cluster', use: browser },
   ],

@@ -178,14 +178,19 @@ export function messages(language: Language): Messages {
   return MESSAGES[language];
 }
 
-/** Bytes as the dashboard shows them (binary units, one decimal). */
+/**
+ * Bytes as every part of the app shows them, in the units and rounding of
+ * Uppy's Dashboard (its file sizes, status bar and notices), so one page
+ * never shows two systems: powers of 1024 named KB, MB, GB, TB; one decimal
+ * below 10 (two from GB on), whole numbers above.
+ */
 export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  if (bytes <= 0) return '0 B';
+  const exponent = Math.min(Math.floor(Math.log(bytes) / Math.log(1024)), units.length - 1);
+  const value = bytes / 1024 ** exponent;
+  const unit = units[exponent];
+  if (Number.isInteger(value)) return `${value} ${unit}`;
+  if (exponent >= 3) return `${value.toFixed(2)} ${unit}`;
+  return `${value >= 10 ? Math.round(value) : value.toFixed(1)} ${unit}`;
 }

@@ -23,7 +23,7 @@ export interface Transfer {
  * start at the server's offset after a resume) sets its baseline, and after
  * a restart its bytes count again only past the highest point they reached.
  */
-export function useUploadSpeed(uppy: Uppy<Meta, Body>): Transfer {
+export function useUploadSpeed(uppy: Uppy<Meta, Body>, serverUnreachable: boolean): Transfer {
   const [transfer, setTransfer] = useState<Transfer>({ speed: null, secondsLeft: null });
 
   useEffect(() => {
@@ -54,6 +54,12 @@ export function useUploadSpeed(uppy: Uppy<Meta, Body>): Transfer {
         setTransfer({ speed: null, secondsLeft: null });
         return;
       }
+      // Nothing moves while the server cannot be reached, and no time can be promised; the rate starts again after.
+      if (serverUnreachable) {
+        samples = [];
+        setTransfer({ speed: 0, secondsLeft: null });
+        return;
+      }
       if (sent !== lastSent) {
         lastSent = sent;
         movedAt = now;
@@ -76,7 +82,7 @@ export function useUploadSpeed(uppy: Uppy<Meta, Body>): Transfer {
       uppy.off('upload-success', forget);
       uppy.off('file-removed', forget);
     };
-  }, [uppy]);
+  }, [uppy, serverUnreachable]);
 
   return transfer;
 }

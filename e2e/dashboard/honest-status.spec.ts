@@ -87,7 +87,7 @@ test('retrying one of two failed files leaves the status bar in its error state,
 test('the limits are shown under the drop zone before any file is added', async ({ page }) => {
   await openDashboard(page, app);
   await expect(page.locator('.uppy-Dashboard-note')).toHaveText(
-    'Up to 50.0 GiB per file. Unfinished uploads are kept for 24 h after their last bytes.',
+    'Up to 50 GB per file. Unfinished uploads are kept for 24 h after their last bytes.',
   );
 });
 

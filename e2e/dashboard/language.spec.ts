@@ -30,7 +30,7 @@ test('简体中文 translates the page and the Dashboard, and is remembered afte
   await expect(page.locator('.tagline')).toContainText('上传中断后会从中断处继续');
   await expect(speed).toContainText('上传速度');
   await expect(speed).toContainText('空闲');
-  await expect(page.locator('.uppy-Dashboard-note')).toHaveText('每个文件最大 50.0 GiB。未完成的上传在最后一次写入后保留 24 小时。');
+  await expect(page.locator('.uppy-Dashboard-note')).toHaveText('每个文件最大 50 GB。未完成的上传在最后一次写入后保留 24 小时。');
   await expect(page.getByRole('link', { name: '已上传的文件' })).toBeVisible();
   await expect(dropHint).toContainText('将文件拖拽到这里或');
   await expect(browse).toHaveText('浏览文件');

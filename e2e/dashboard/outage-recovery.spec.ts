@@ -82,6 +82,9 @@ test('a server that is down for 10 s: "connection lost" within 2 s, a countdown,
   const killedAt = Date.now();
   await expect(connection).toHaveText(/^Connection lost — retrying in \d+ s$/, { timeout: 2_000 });
   console.log(`"connection lost" shown ${Date.now() - killedAt} ms after the kill`);
+  // The speed line agrees: nothing moves, and no time left is promised.
+  await expect(page.getByTestId('upload-speed').locator('output')).toHaveText('0 B/s');
+  await expect(page.getByTestId('time-left')).toBeHidden();
   // The countdown counts: two different values are shown while the server is down.
   const first = await connection.innerText();
   await expect(connection).not.toHaveText(first, { timeout: 5_000 });

@@ -24,10 +24,10 @@ test('the speed line shows the rate of a running upload, and idle before and aft
   await expect(output).toHaveText('idle');
 });
 
-/** "256.0 KiB/s" → bytes per second; null for "idle" or anything else. */
+/** "256 KB/s" (Uppy's units: powers of 1024) → bytes per second; null for "idle" or anything else. */
 function parseRate(text: string): number | null {
-  const match = /^([\d.]+) (B|KiB|MiB|GiB)\/s$/.exec(text.trim());
+  const match = /^([\d.]+) (B|KB|MB|GB)\/s$/.exec(text.trim());
   if (!match) return null;
-  const unit = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[match[2] as 'B' | 'KiB' | 'MiB' | 'GiB'];
+  const unit = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[match[2] as 'B' | 'KB' | 'MB' | 'GB'];
   return Number(match[1]) * unit;
 }
