@@ -33,6 +33,9 @@ for (const { name, viewport } of VIEWPORTS)
         const source = sources.random('a11y.txt', 1024);
         await addFiles(page, [source]);
         await expect(fileItem(page, path.basename(source))).toHaveClass(/\bis-complete\b/, { timeout: 30_000 });
+        // Each file's remove button is named after its file, not one of many identical "Remove file".
+        const remove = language === 'en' ? 'Remove a11y.txt' : '删除文件 a11y.txt';
+        await expect(fileItem(page, path.basename(source)).getByRole('button', { name: remove, exact: true })).toBeVisible();
         await expectNoSeriousViolations(page);
       });
 
