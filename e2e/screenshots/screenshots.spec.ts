@@ -62,6 +62,9 @@ test('an upload in progress, and the connection lost (en)', async ({ page, sourc
   await addFiles(page, [sources.random('holiday-video.mov', 64 * MiB)]);
   await expect(page.getByTestId('time-left').locator('output')).toHaveText(/^(\d+ min )?\d+ s$/, { timeout: 30_000 });
   await shoot(page, 'uploading-en');
+  await page.setViewportSize(PHONE);
+  await shoot(page, 'uploading-phone-en');
+  await page.setViewportSize(DESKTOP);
 
   await app.kill();
   await expect(page.getByTestId('connection')).toHaveText(/^Connection lost — retrying in \d+ s$/);
