@@ -129,3 +129,34 @@ test('a PATCH that hangs without an answer: the file starts again from the serve
   expect(traffic.posts(), 'one creation: the upload continued').toHaveLength(1);
   await expectStoredCopy(app, uploadId, source);
 });
+
+for (const status of [500, 503, 423])
+  test(`PATCHes answered ${status} for a while (a failing, restarting or busy server): the file completes without a click`, async ({
+    page,
+    sources,
+    traffic,
+  }) => {
+    const source = sources.random(`answered-${status}.bin`, 8 * MiB + 1);
+    const name = path.basename(source);
+    // The first three PATCHes after the first one get the error; the server never sees them.
+    let refused = 0;
+    const refuse = async (route: Route) => {
+      const request = route.request();
+      if (request.method() !== 'PATCH' || request.headers()['upload-offset'] === '0') return route.fallback();
+      refused += 1;
+      await route.fulfill({ status, headers: { 'Tus-Resumable': '1.0.0' }, body: `answered ${status}` });
+      // Intercepting slows uploads: stop once the failures are in (unrouting first would let this one through).
+      if (refused === 3) await page.unroute('**/api/upload/*', refuse);
+    };
+    await page.route('**/api/upload/*', refuse);
+    await openDashboard(page, app);
+    await addFiles(page, [source]);
+    const post = await traffic.waitFor((e) => e.method === 'POST' && e.createdId !== null, 30_000, 'the creation POST');
+    await expect(fileItem(page, name)).toHaveClass(/\bis-complete\b/, { timeout: 60_000 });
+    expect(
+      traffic.all().filter((e) => e.method === 'PATCH' && e.status === status),
+      `PATCHes answered ${status}`,
+    ).toHaveLength(3);
+    expect(traffic.posts(), 'one creation: the upload continued').toHaveLength(1);
+    await expectStoredCopy(app, post.createdId!, source);
+  });
