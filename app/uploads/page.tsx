@@ -1,10 +1,8 @@
 import { cookies } from 'next/headers';
 import { UPLOAD_TOKEN_COOKIE } from '@/tus/access';
-import { listCompletedUploads } from '@/tus/catalog';
 import { applyFilter, totalOf } from '@/tus/catalog-listing';
 import { config } from '@/tus/config';
 import { uploadEngine } from '@/tus/server';
-import { UPLOAD_ROUTE } from '@/tus/upload-url';
 import { formatBytes, messages } from '../i18n';
 import { currentLanguage } from '../language';
 import { DeleteSelectedForm } from './delete-selected-button';
@@ -21,10 +19,10 @@ export default async function UploadsPage({ searchParams }: { searchParams: Prom
   const language = await currentLanguage();
   const t = messages(language);
   const query = parsePageQuery(await searchParams);
-  const { store, access } = uploadEngine();
+  const { catalog, access } = uploadEngine();
   // With access control on, a visitor sees only their own uploads (the upload_token cookie the dashboard's session set); without one, none.
   const owner = access.subjectOfToken((await cookies()).get(UPLOAD_TOKEN_COOKIE)?.value);
-  const all = access.enabled && owner === null ? [] : await listCompletedUploads(store, UPLOAD_ROUTE, { owner: owner ?? undefined });
+  const all = access.enabled && owner === null ? [] : await catalog.list({ owner: owner ?? undefined });
   const matched = applyFilter(all, query.filter);
   const total = totalOf(matched);
   const pages = Math.max(1, Math.ceil(matched.length / PAGE_SIZE));

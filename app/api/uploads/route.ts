@@ -1,10 +1,8 @@
-import { listCompletedUploads } from '@/tus/catalog';
 import { applyFilter, pageAfter } from '@/tus/catalog-listing';
 import { unauthorized } from '@/tus/access';
 import { isUploadError } from '@/tus/errors';
 import { parseListingRequest, type ListingRequest } from '@/tus/listing-request';
 import { uploadEngine } from '@/tus/server';
-import { UPLOAD_ROUTE } from '@/tus/upload-url';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,7 +12,7 @@ export const dynamic = 'force-dynamic';
  * access control, only the requester's.
  */
 export async function GET(request: Request): Promise<Response> {
-  const { store, access } = uploadEngine();
+  const { catalog, access } = uploadEngine();
   const headers = new Headers({ 'Cache-Control': 'no-store' });
   const owner = access.subjectOf(request);
   if (access.enabled && owner === null) return unauthorized().toResponse(headers);
@@ -28,7 +26,7 @@ export async function GET(request: Request): Promise<Response> {
   }
   const { filter, limit, cursor } = query;
   try {
-    const uploads = await listCompletedUploads(store, UPLOAD_ROUTE, { owner: owner ?? undefined });
+    const uploads = await catalog.list({ owner: owner ?? undefined });
     return Response.json(pageAfter(applyFilter(uploads, filter), filter.sort, cursor, limit), { headers });
   } catch (error) {
     // A storage outage (503 ERR_STORAGE_UNAVAILABLE) is said as such, in the endpoint's own words.
