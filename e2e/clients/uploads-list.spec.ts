@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import type { CompletedUpload } from '../../tus/catalog';
 import { serverForThisFile } from '../support/app-server';
 import { uploadIdOf } from '../support/clients';
-import { createUpload, encodeMetadata, patch, rawRequest, TUS, uploadWhole } from '../support/http';
+import { createUpload, encodeMetadata, patch, rawRequest, TUS, uploadNumbered, uploadSortable, uploadWhole } from '../support/http';
 
 // `/api/uploads` lists the completed uploads, newest completion first; a tus
 // DELETE takes an upload off the list and its download away.
@@ -113,23 +113,8 @@ async function allPages(
   return pages;
 }
 
-/** Uploads `count` files named `${prefix}NNN.txt` of NNN + 1 bytes, four at a time; returns their URLs by name. */
-async function uploadMany(prefix: string, count: number): Promise<Map<string, string>> {
-  const urls = new Map<string, string>();
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const name = `${prefix}${String(i).padStart(3, '0')}.txt`;
-      urls.set(name, await uploadWhole(app.endpoint, Buffer.alloc(i + 1, 'x'), { filename: name, filetype: 'text/plain' }));
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
-  return urls;
-}
-
 test('120 uploads page by cursor, 50 at a time: three pages, each upload once, with the count and bytes of all', async () => {
-  const urls = await uploadMany('paged-', 120);
+  const urls = await uploadNumbered(app.endpoint, 'paged-', 120);
   const pages = await allPages({ q: 'paged-', limit: '50' });
   expect(pages.map((page) => page.uploads.length)).toEqual([50, 50, 20]);
   const ids = pages.flatMap((page) => page.uploads.map((upload) => upload.id));
@@ -151,7 +136,7 @@ test('120 uploads page by cursor, 50 at a time: three pages, each upload once, w
 });
 
 test('a cursor stays right when uploads are deleted or added between pages', async () => {
-  const urls = await uploadMany('stable-', 120);
+  const urls = await uploadNumbered(app.endpoint, 'stable-', 120);
   const seen: string[] = [];
   const deleted: string[] = [];
   const pages = await allPages({ q: 'stable-', limit: '50', sort: 'name' }, async (page) => {
@@ -177,13 +162,7 @@ test('a cursor stays right when uploads are deleted or added between pages', asy
 });
 
 test('sorted by name (as people read it) or by size (largest first); searched by name, whatever the case', async () => {
-  const files: Array<[string, number]> = [
-    ['Sorted-b10.txt', 3],
-    ['sorted-B9.txt', 30],
-    ['sorted-a.txt', 20],
-    ['SORTED-c.txt', 10],
-  ];
-  for (const [name, size] of files) await uploadWhole(app.endpoint, Buffer.alloc(size, 'y'), { filename: name, filetype: 'text/plain' });
+  await uploadSortable(app.endpoint);
   const names = async (query: Record<string, string>) => (await listing(query)).uploads.map((upload) => upload.name);
   expect(await names({ q: 'sorted-', sort: 'name' })).toEqual(['sorted-a.txt', 'sorted-B9.txt', 'Sorted-b10.txt', 'SORTED-c.txt']);
   expect(await names({ q: 'sorted-', sort: 'size' })).toEqual(['sorted-B9.txt', 'sorted-a.txt', 'SORTED-c.txt', 'Sorted-b10.txt']);
@@ -199,7 +178,7 @@ test('sorted by name (as people read it) or by size (largest first); searched by
 });
 
 test('a bad parameter is a 400 with a JSON error that names it', async () => {
-  await uploadMany('bad-', 2);
+  await uploadNumbered(app.endpoint, 'bad-', 2);
   const sizeCursor = (await listing({ q: 'bad-', sort: 'size', limit: '1' })).nextCursor!;
   const cases: Array<[string, RegExp]> = [
     ['sort=oldest', /sort/],
