@@ -141,8 +141,10 @@ test('a cursor stays right when uploads are deleted or added between pages', asy
   const deleted: string[] = [];
   const pages = await allPages({ q: 'stable-', limit: '50', sort: 'name' }, async (page) => {
     seen.push(...page.uploads.map((upload) => upload.id));
-    // The upload the cursor points after, and one on the next page.
-    for (const name of [page.uploads.at(-1)!.name, `stable-${String(seen.length + 5).padStart(3, '0')}.txt`]) {
+    // The upload the cursor points after, another one already read (an offset would now skip one), and one on the next page.
+    const nextOnes = `stable-${String(seen.length + 5).padStart(3, '0')}.txt`;
+    for (const name of [page.uploads.at(-1)!.name, page.uploads[0].name, nextOnes]) {
+      expect(urls.has(name), `${name} is one of the 120, not one added between pages`).toBe(true);
       const res = await rawRequest(urls.get(name)!, { method: 'DELETE', headers: { ...TUS } });
       expect(res.status).toBe(204);
       deleted.push(uploadIdOf(urls.get(name)!));
@@ -153,7 +155,7 @@ test('a cursor stays right when uploads are deleted or added between pages', asy
   const ids = pages.flatMap((page) => page.uploads.map((upload) => upload.id));
   expect(new Set(ids).size, 'no upload twice').toBe(ids.length);
   const remaining = [...urls.values()].map(uploadIdOf).filter((id) => !deleted.includes(id) || seen.includes(id));
-  expect(ids.sort(), 'none missing, none deleted before its page was read').toEqual(remaining.sort());
+  expect([...ids].sort(), 'none missing, none deleted before its page was read').toEqual(remaining.sort());
   const names = pages.flatMap((page) => page.uploads.map((upload) => upload.name));
   expect(
     names.filter((name) => name.includes('late')),

@@ -178,14 +178,16 @@ test.describe('on a 360 px phone', () => {
   test.use({ viewport: { width: 360, height: 740 } });
 
   for (const language of ['en', 'zh-CN'] as const)
+    // A long name with no place to break a line, a thumbnail, the controls and the page links.
     test(`nothing scrolls sideways (${language})`, async ({ page, context }) => {
       await uploadWhole(app.endpoint, PNG, {
-        filename: `phone-${'quarterly-report-final-version-'.repeat(3)}2026.png`,
+        filename: `phone-${'unbreakable'.repeat(9)}.png`,
         filetype: 'image/png',
       });
       await uploadNumbered(app.endpoint, `phone-${language}-`, 60);
       await context.addCookies([{ name: 'lang', value: language, url: app.baseUrl }]);
-      await page.goto(`${app.baseUrl}/uploads?q=phone-`);
+      // Largest first: the PNG with the long name is on the first page.
+      await page.goto(`${app.baseUrl}/uploads?q=phone-&sort=size`);
       await expect(page.getByTestId('pagination')).toBeVisible();
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
       const row = table(page).locator('tr[data-upload-id]').first();
