@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { issueUploadToken } from '../../tus/access-tokens';
 import type { CompletedUpload } from '../../tus/catalog';
 import { serverForThisFile } from '../support/app-server';
 import { uploadIdOf } from '../support/clients';
@@ -200,4 +201,45 @@ test('a bad parameter is a 400 with a JSON error that names it', async () => {
     expect(error.code, query).toBe('ERR_INVALID_QUERY');
     expect(error.message, query).toMatch(names);
   }
+});
+
+test.describe('with access control', () => {
+  const SECRET = 'uploads-list-secret-0123456789abcdef01234';
+  const secured = serverForThisFile({ env: { UPLOAD_TOKEN_SECRET: SECRET } });
+  const as = (subject: string) => ({ Authorization: `Bearer ${issueUploadToken(SECRET, subject, 3_600_000)}` });
+
+  test("the count and bytes cover only the requester's own uploads", async () => {
+    const uploadAs = async (subject: string, name: string, size: number) => {
+      const res = await rawRequest(secured.endpoint, {
+        method: 'POST',
+        headers: {
+          ...TUS,
+          ...as(subject),
+          'Upload-Length': size,
+          'Upload-Metadata': encodeMetadata({ filename: name }),
+          'Content-Type': 'application/offset+octet-stream',
+        },
+        body: Buffer.alloc(size, 'z'),
+      });
+      expect(res.status, res.text).toBe(201);
+    };
+    await uploadAs('alice', 'mine-1.bin', 10);
+    await uploadAs('alice', 'mine-2.bin', 5);
+    await uploadAs('bob', 'mine-bob.bin', 1000);
+    const listAs = async (subject: string) => {
+      const res = await rawRequest(`${secured.baseUrl}/api/uploads?q=mine&limit=1`, { method: 'GET', headers: as(subject) });
+      expect(res.status, res.text).toBe(200);
+      return JSON.parse(res.text) as ListingAnswer;
+    };
+    const alice = await listAs('alice');
+    expect(alice.total).toEqual({ count: 2, bytes: 15 });
+    expect(alice.uploads.map((upload) => upload.name)).toEqual(['mine-2.bin']);
+    const next = await rawRequest(`${secured.baseUrl}/api/uploads?q=mine&limit=1&cursor=${alice.nextCursor}`, {
+      method: 'GET',
+      headers: as('alice'),
+    });
+    expect((JSON.parse(next.text) as ListingAnswer).uploads.map((upload) => upload.name)).toEqual(['mine-1.bin']);
+    expect((await listAs('bob')).total).toEqual({ count: 1, bytes: 1000 });
+    expect((await listAs('carol')).total).toEqual({ count: 0, bytes: 0 });
+  });
 });
