@@ -1,5 +1,5 @@
 import type { DataStore } from '@tus/server';
-import { canList } from './capabilities';
+import { canList, type StoredUpload } from './capabilities';
 import { safeContentType } from './downloads';
 import { declaredType, displayName } from './metadata';
 
@@ -28,21 +28,32 @@ export interface CatalogEntry {
 export async function readCatalog(store: DataStore, routePath: string): Promise<CatalogEntry[]> {
   if (!canList(store)) return [];
   const uploads = await store.listUploads();
-  return uploads
-    .filter(
-      (upload): upload is typeof upload & { completedAt: Date; size: number } =>
-        upload.completedAt !== null && upload.size !== undefined && upload.concat?.kind !== 'partial',
-    )
-    .sort((a, b) => b.completedAt.getTime() - a.completedAt.getTime() || a.id.localeCompare(b.id))
-    .map((upload) => ({
-      owner: upload.owner,
-      upload: {
-        id: upload.id,
-        name: displayName(upload.metadata, upload.id),
-        size: upload.size,
-        type: safeContentType(declaredType(upload.metadata)),
-        completedAt: upload.completedAt.toISOString(),
-        url: `${routePath}/${encodeURIComponent(upload.id)}`,
-      },
-    }));
+  return uploads.flatMap((upload) => entryOf(upload, routePath) ?? []).sort(newestFirst);
+}
+
+/** One upload's entry as readCatalog would list it, or null when it is not listed (unfinished, a partial, gone). */
+export async function readCatalogEntry(store: DataStore, routePath: string, id: string): Promise<CatalogEntry | null> {
+  if (!canList(store)) return null;
+  const upload = await store.describeUpload(id);
+  return upload === null ? null : entryOf(upload, routePath);
+}
+
+/** The catalog's order: newest completion first, then by id. */
+export function newestFirst(a: CatalogEntry, b: CatalogEntry): number {
+  return Date.parse(b.upload.completedAt) - Date.parse(a.upload.completedAt) || a.upload.id.localeCompare(b.upload.id);
+}
+
+function entryOf(upload: StoredUpload, routePath: string): CatalogEntry | null {
+  if (upload.completedAt === null || upload.size === undefined || upload.concat?.kind === 'partial') return null;
+  return {
+    owner: upload.owner,
+    upload: {
+      id: upload.id,
+      name: displayName(upload.metadata, upload.id),
+      size: upload.size,
+      type: safeContentType(declaredType(upload.metadata)),
+      completedAt: upload.completedAt.toISOString(),
+      url: `${routePath}/${encodeURIComponent(upload.id)}`,
+    },
+  };
 }

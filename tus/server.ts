@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { EVENTS, MemoryKvStore, MemoryLocker, Server, type Upload } from '@tus/server';
 import { accessPolicyOf, type AccessPolicy } from './access';
 import { canConcatenate, canCreateWithDetails } from './capabilities';
-import { readCatalog } from './catalog';
+import { readCatalog, readCatalogEntry } from './catalog';
 import { CatalogCache } from './catalog-cache';
 import { config, type UploadConfig } from './config';
 import { openEventLog, type EventLog } from './event-log';
@@ -82,9 +82,13 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
   });
 
   // One process owns a folder only without Redis; with it, other instances change the catalog behind this one's back.
-  const catalog = new CatalogCache(() => readCatalog(store, UPLOAD_ROUTE), store instanceof LocalFileStore && cfg.redisUrl === null);
+  const catalog = new CatalogCache(
+    () => readCatalog(store, UPLOAD_ROUTE),
+    (id) => readCatalogEntry(store, UPLOAD_ROUTE, id),
+    store instanceof LocalFileStore && cfg.redisUrl === null,
+  );
   const logFinished = (upload: Upload) => {
-    catalog.invalidate();
+    catalog.refresh(upload.id);
     events.write({ type: 'finished', id: upload.id, size: upload.size ?? upload.offset });
   };
   const deps: HandlerDeps = {
@@ -110,7 +114,7 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
   });
 
   server.on(EVENTS.POST_CREATE, (req: Request, upload: Upload) => {
-    catalog.invalidate();
+    catalog.refresh(upload.id);
     const concat = req.headers.get('upload-concat')?.trim() ?? null;
     events.write({
       type: 'created',
@@ -128,7 +132,7 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
   });
   server.on(EVENTS.POST_FINISH, (_req: unknown, _res: unknown, upload: Upload) => logFinished(upload));
   server.on(EVENTS.POST_TERMINATE, (_req: unknown, _res: unknown, id: string) => {
-    catalog.invalidate();
+    catalog.refresh(id);
     events.write({ type: 'terminated', id });
   });
 
