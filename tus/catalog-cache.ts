@@ -54,6 +54,11 @@ export class CatalogCache {
     this.remember(after);
   }
 
+  /** Reads the catalog now, in the background, so the first visitor does not wait for it. */
+  warm(): void {
+    if (this.enabled) this.entries().catch(() => undefined);
+  }
+
   /** Completed uploads, newest first; with `owner`, only that subject's. */
   async list({ owner }: CatalogFilter = {}): Promise<CompletedUpload[]> {
     const entries = await this.entries();

@@ -153,6 +153,7 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
       await store.recoverAfterRestart();
       // The repair may have finished or removed uploads that a request before it listed.
       catalog.invalidate();
+      catalog.warm();
       markStarted();
       if (extensions.expiration && cfg.sweepIntervalMs !== null) startSweeper(sweepDeps, cfg.sweepIntervalMs);
     },
