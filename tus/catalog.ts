@@ -1,5 +1,5 @@
 import type { DataStore } from '@tus/server';
-import { canList } from './capabilities';
+import { canList, type StoredUpload } from './capabilities';
 import { safeContentType } from './downloads';
 import { declaredType, displayName } from './metadata';
 
@@ -15,35 +15,45 @@ export interface CompletedUpload {
   url: string;
 }
 
-/** Which uploads a listing shows. */
-export interface CatalogFilter {
-  /** Only the uploads of this owner (access control); undefined lists everyone's (open mode). */
-  owner?: string;
+/** A listed upload with the subject it belongs to, so one read of the store serves every visitor. */
+export interface CatalogEntry {
+  upload: CompletedUpload;
+  owner: string | undefined;
 }
 
 /**
- * Completed uploads, newest first. Unfinished uploads and the pieces of
- * parallel uploads (partials) are not listed; with `owner`, only that
- * subject's uploads are.
+ * Every completed upload, newest first. Unfinished uploads and the pieces of
+ * parallel uploads (partials) are not listed.
  */
-export async function listCompletedUploads(store: DataStore, routePath: string, { owner }: CatalogFilter = {}): Promise<CompletedUpload[]> {
+export async function readCatalog(store: DataStore, routePath: string): Promise<CatalogEntry[]> {
   if (!canList(store)) return [];
   const uploads = await store.listUploads();
-  return uploads
-    .filter(
-      (upload): upload is typeof upload & { completedAt: Date; size: number } =>
-        upload.completedAt !== null &&
-        upload.size !== undefined &&
-        upload.concat?.kind !== 'partial' &&
-        (owner === undefined || upload.owner === owner),
-    )
-    .sort((a, b) => b.completedAt.getTime() - a.completedAt.getTime() || a.id.localeCompare(b.id))
-    .map((upload) => ({
+  return uploads.flatMap((upload) => entryOf(upload, routePath) ?? []).sort(newestFirst);
+}
+
+/** One upload's entry as readCatalog would list it, or null when it is not listed (unfinished, a partial, gone). */
+export async function readCatalogEntry(store: DataStore, routePath: string, id: string): Promise<CatalogEntry | null> {
+  if (!canList(store)) return null;
+  const upload = await store.describeUpload(id);
+  return upload === null ? null : entryOf(upload, routePath);
+}
+
+/** The catalog's order: newest completion first, then by id. */
+export function newestFirst(a: CatalogEntry, b: CatalogEntry): number {
+  return Date.parse(b.upload.completedAt) - Date.parse(a.upload.completedAt) || a.upload.id.localeCompare(b.upload.id);
+}
+
+function entryOf(upload: StoredUpload, routePath: string): CatalogEntry | null {
+  if (upload.completedAt === null || upload.size === undefined || upload.concat?.kind === 'partial') return null;
+  return {
+    owner: upload.owner,
+    upload: {
       id: upload.id,
       name: displayName(upload.metadata, upload.id),
       size: upload.size,
       type: safeContentType(declaredType(upload.metadata)),
       completedAt: upload.completedAt.toISOString(),
       url: `${routePath}/${encodeURIComponent(upload.id)}`,
-    }));
+    },
+  };
 }

@@ -37,6 +37,13 @@ export class UploadError extends Error {
     const statusText = this.status === 460 ? 'Checksum Mismatch' : undefined;
     return new Response(this.body, { status: this.status, statusText, headers });
   }
+
+  /** The same refusal as JSON `{ error: { code, message } }`, for the JSON API (`/api/uploads`). */
+  toJsonResponse(base: HeadersInit = {}): Response {
+    const headers = new Headers(base);
+    for (const [name, value] of Object.entries(this.headers)) headers.set(name, value);
+    return Response.json({ error: { code: this.code, message: this.message } }, { status: this.status, headers });
+  }
 }
 
 /**
@@ -92,6 +99,7 @@ export const refuse = {
       `uploads are created by a POST to ${UPLOAD_ROUTE}; an upload URL takes HEAD, PATCH, DELETE, GET and OPTIONS`,
       { Allow: 'GET, HEAD, PATCH, DELETE, OPTIONS' },
     ),
+  badListingQuery: (why: string) => new UploadError(400, 'ERR_INVALID_QUERY', why),
   notFound: () => new UploadError(404, 'ERR_UPLOAD_NOT_FOUND', 'no upload at this URL'),
   expired: () => new UploadError(410, 'ERR_UPLOAD_EXPIRED', 'this unfinished upload expired and no longer accepts bytes'),
   trailerUnsupported: () =>

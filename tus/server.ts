@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import { EVENTS, MemoryKvStore, MemoryLocker, Server, type Upload } from '@tus/server';
 import { accessPolicyOf, type AccessPolicy } from './access';
 import { canConcatenate, canCreateWithDetails } from './capabilities';
+import { readCatalog, readCatalogEntry } from './catalog';
+import { CatalogCache } from './catalog-cache';
 import { config, type UploadConfig } from './config';
 import { openEventLog, type EventLog } from './event-log';
 import { ExpirationPolicy } from './expiration';
@@ -38,6 +40,8 @@ export interface UploadEngine {
   locker: HeldLockTracker;
   /** Who may use which upload: open without UPLOAD_TOKEN_SECRET. */
   access: AccessPolicy;
+  /** The completed uploads, for the uploads page and `/api/uploads`. */
+  catalog: CatalogCache;
   /** Makes the folder consistent after a stop and starts the sweeper; once, in the serving process. */
   start(): Promise<void>;
   /** Settles once start() has made the folder consistent: a request served before then could be undone by the repair. */
@@ -77,7 +81,16 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
     getFileIdFromRequest: (req) => uploadIdOf(req.url) ?? undefined,
   });
 
-  const logFinished = (upload: Upload) => events.write({ type: 'finished', id: upload.id, size: upload.size ?? upload.offset });
+  // One process owns a folder only without Redis; with it, other instances change the catalog behind this one's back.
+  const catalog = new CatalogCache(
+    () => readCatalog(store, UPLOAD_ROUTE),
+    (id) => readCatalogEntry(store, UPLOAD_ROUTE, id),
+    store instanceof LocalFileStore && cfg.redisUrl === null,
+  );
+  const logFinished = (upload: Upload) => {
+    catalog.refresh(upload.id);
+    events.write({ type: 'finished', id: upload.id, size: upload.size ?? upload.offset });
+  };
   const deps: HandlerDeps = {
     store,
     options: server.options,
@@ -101,6 +114,7 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
   });
 
   server.on(EVENTS.POST_CREATE, (req: Request, upload: Upload) => {
+    catalog.refresh(upload.id);
     const concat = req.headers.get('upload-concat')?.trim() ?? null;
     events.write({
       type: 'created',
@@ -118,6 +132,7 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
   });
   server.on(EVENTS.POST_FINISH, (_req: unknown, _res: unknown, upload: Upload) => logFinished(upload));
   server.on(EVENTS.POST_TERMINATE, (_req: unknown, _res: unknown, id: string) => {
+    catalog.refresh(id);
     events.write({ type: 'terminated', id });
   });
 
@@ -133,8 +148,12 @@ export function createUploadEngine(cfg: UploadConfig): UploadEngine {
     expiration,
     locker,
     access,
+    catalog,
     async start() {
       await store.recoverAfterRestart();
+      // The repair may have finished or removed uploads that a request before it listed.
+      catalog.invalidate();
+      catalog.warm();
       markStarted();
       if (extensions.expiration && cfg.sweepIntervalMs !== null) startSweeper(sweepDeps, cfg.sweepIntervalMs);
     },

@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { messages, type Language } from '../i18n';
+import { deleteUploads } from './delete-uploads';
 
 /** Deletes an upload with a tus termination request, then refreshes the list. */
 export function DeleteUploadButton({ url, name, language }: { url: string; name: string; language: Language }) {
@@ -13,13 +14,14 @@ export function DeleteUploadButton({ url, name, language }: { url: string; name:
     <button
       type="button"
       className="secondary"
+      aria-label={t.deleteNamed(name)}
       disabled={busy}
       onClick={async () => {
         if (!window.confirm(t.confirmDelete(name))) return;
         setBusy(true);
-        const response = await fetch(url, { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0' } }).catch(() => null);
+        const failed = await deleteUploads([url]);
         setBusy(false);
-        if (!response || (response.status !== 204 && response.status !== 404)) {
+        if (failed > 0) {
           window.alert(t.deleteFailed);
           return;
         }

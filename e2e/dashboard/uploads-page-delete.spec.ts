@@ -26,7 +26,11 @@ test.describe('UPLOAD_DELETE_FINISHED=deny', () => {
     await page.goto(`${app.baseUrl}/uploads`);
     const row = page.getByTestId('uploads-table').locator('tbody tr', { hasText: 'kept.txt' });
     await expect(row.getByRole('link', { name: 'Download' })).toBeVisible();
-    await expect(row.getByRole('button')).toHaveCount(0);
+    // Nothing that deletes: no Delete button, no checkbox to select it, no Delete selected (Copy link stays).
+    await expect(row.getByRole('button', { name: /Delete/ })).toHaveCount(0);
+    await expect(row.getByRole('checkbox')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Delete selected' })).toHaveCount(0);
+    await expect(row.getByRole('button', { name: 'Copy link to kept.txt' })).toBeVisible();
     expect((await rawRequest(url, { method: 'DELETE', headers: TUS })).status, 'the DELETE the button would send').toBe(403);
   });
 });

@@ -110,3 +110,35 @@ export function headerTokens(res: RawResponse, name: string): string[] {
   if (value === undefined) return [];
   return (Array.isArray(value) ? value.join(',') : value).split(',').map((token) => token.trim());
 }
+
+/**
+ * Uploads `count` text files named `${prefix}NNN.txt` of NNN + 1 bytes
+ * (distinct sizes for sorting), four at a time; returns their URLs by name.
+ */
+export async function uploadNumbered(endpoint: string, prefix: string, count: number): Promise<Map<string, string>> {
+  const urls = new Map<string, string>();
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const name = `${prefix}${String(i).padStart(3, '0')}.txt`;
+      urls.set(name, await uploadWhole(endpoint, Buffer.alloc(i + 1, 'x'), { filename: name, filetype: 'text/plain' }));
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  return urls;
+}
+
+/** Names whose order by name (as people read it: case aside, 9 before 10) differs from their order by size and by code units. */
+export const SORTABLE_FILES: ReadonlyArray<readonly [name: string, size: number]> = [
+  ['Sorted-b10.txt', 3],
+  ['sorted-B9.txt', 30],
+  ['sorted-a.txt', 20],
+  ['SORTED-c.txt', 10],
+];
+
+/** Uploads SORTABLE_FILES (63 bytes in all). */
+export async function uploadSortable(endpoint: string): Promise<void> {
+  for (const [name, size] of SORTABLE_FILES)
+    await uploadWhole(endpoint, Buffer.alloc(size, 'y'), { filename: name, filetype: 'text/plain' });
+}
