@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond npm packages, from Debian's
 # repositories: Chromium for the browser tests (Playwright cannot download its
-# own here) and a CJK font for its zh-CN pages, tuspy (python3-tuspy) and curl
+# own here) with CJK and emoji fonts, tuspy (python3-tuspy) and curl
 # as real tus clients, and the engines of the scale-out cluster (scripts/cluster.sh, e2e/cluster/): Redis,
 # nginx and a single-node Ceph with its S3 gateway (radosgw).
 set -euo pipefail
@@ -10,8 +10,10 @@ missing=()
 command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium)
 /usr/bin/python3 -c 'import tusclient' >/dev/null 2>&1 || missing+=(python3-tuspy)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
-# A CJK font, so the zh-CN pages render (and are measured and photographed) with real glyphs, not boxes.
+# A CJK font and an emoji font, so the zh-CN pages and the uploads list's type icons render (and are
+# measured and photographed) with real glyphs, not boxes.
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 
 # One dpkg-query for all of them keeps a run where everything is there instant.
 cluster_packages=(redis-server nginx-light ceph-mon ceph-osd radosgw ceph-common)

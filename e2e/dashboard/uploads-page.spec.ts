@@ -25,7 +25,7 @@ test.describe('without JavaScript', () => {
   test('120 uploads show 50 to a page; the links page through all of them once, keeping search and order', async ({ page }) => {
     await uploadNumbered(app.endpoint, 'paged-', 120);
     await page.goto(`${app.baseUrl}/uploads?q=paged-&sort=name`);
-    await expect(page.getByTestId('uploads-summary')).toHaveText(`120 files, ${formatKiB((120 * 121) / 2)}`);
+    await expect(page.getByTestId('uploads-summary')).toHaveText(`120 files, ${formatKB((120 * 121) / 2)}`);
     const seen: string[] = [];
     for (const [number, rows] of [
       [1, 50],
@@ -195,7 +195,7 @@ test.describe('on a 360 px phone', () => {
     });
 });
 
-/** The size as the page writes it for a few KiB (one decimal). */
-function formatKiB(bytes: number): string {
-  return `${(bytes / 1024).toFixed(1)} KiB`;
+/** The size as the page writes it (Uppy's units: KB is 1024 bytes) for 1 to 10 KB: one decimal. */
+function formatKB(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`;
 }

@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { AppServer, PROJECT_ROOT } from '../support/app-server';
 import { uploadWhole } from '../support/http';
 import { addFiles, MiB, openDashboard } from '../dashboard/support/dashboard';
@@ -28,7 +29,10 @@ test.beforeAll(async () => {
     ['meeting-notes.txt', 'text/plain', 12_000],
     ['dataset-2026-11.csv.gz', 'application/gzip', 18_500_000],
   ];
-  for (const [filename, filetype, size] of samples) await uploadWhole(app.endpoint, Buffer.alloc(size, 7), { filename, filetype });
+  for (const [filename, filetype, size] of samples) {
+    const data = filetype === 'image/png' ? gradientPng(160, 120) : Buffer.alloc(size, 7);
+    await uploadWhole(app.endpoint, data, { filename, filetype });
+  }
 });
 test.afterAll(async () => {
   await app?.dispose();
@@ -74,3 +78,32 @@ test('an upload in progress, and the connection lost (en)', async ({ page, sourc
   await network.unthrottle();
   await expect(page.getByTestId('connection')).toHaveText('Reconnected', { timeout: 30_000 });
 });
+
+/** A real PNG (a colour gradient), so the uploads list shows a thumbnail. */
+function gradientPng(width: number, height: number): Buffer {
+  const rows: Buffer[] = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + 3 * width);
+    for (let x = 0; x < width; x++) row.set([40 + (x % 200), 90 + (y % 150), 200 - (x % 150)], 1 + 3 * x);
+    rows.push(row);
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const frame = Buffer.alloc(4 + body.length + 4);
+    frame.writeUInt32BE(data.length, 0);
+    body.copy(frame, 4);
+    frame.writeUInt32BE(zlib.crc32(body), 4 + body.length);
+    return frame;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
