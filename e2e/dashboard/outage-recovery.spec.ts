@@ -160,3 +160,25 @@ for (const status of [500, 503, 423])
     expect(traffic.posts(), 'one creation: the upload continued').toHaveLength(1);
     await expectStoredCopy(app, post.createdId!, source);
   });
+
+test('in 简体中文 the connection line speaks Chinese: lost with a countdown, then reconnected', async ({
+  page,
+  context,
+  sources,
+  network,
+}) => {
+  await context.addCookies([{ name: 'lang', value: 'zh-CN', url: app.baseUrl }]);
+  const source = sources.random('中文断线.bin', 8 * MiB + 1);
+  await network.throttleUpload(MiB);
+  await openDashboard(page, app);
+  await addFiles(page, [source]);
+  await app.events.waitFor((e) => e.type === 'progress' && (e.offset ?? 0) > 0, 30_000, 'first stored bytes');
+
+  const connection = page.getByTestId('connection');
+  await app.kill();
+  await expect(connection).toHaveText(/^连接已断开 — \d+ 秒后重试$/, { timeout: 2_000 });
+  await app.launch();
+  await network.unthrottle();
+  await expect(connection).toHaveText('已重新连接', { timeout: 30_000 });
+  await expect(fileItem(page, path.basename(source))).toHaveClass(/\bis-complete\b/, { timeout: 60_000 });
+});
