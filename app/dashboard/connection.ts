@@ -11,8 +11,7 @@
  * - `reconnected`: bytes reached the server again, within the last few
  *   seconds (then `connected`).
  */
-export type ConnectionState =
-  { kind: 'connected' } | { kind: 'lost'; since: number; retryAt: number } | { kind: 'resuming' } | { kind: 'reconnected' };
+export type ConnectionState = { kind: 'connected' } | { kind: 'lost'; retryAt: number } | { kind: 'resuming' } | { kind: 'reconnected' };
 
 /** Waits between probes while the server cannot be reached: quick at first, then every 10 s. */
 const PROBE_DELAYS_MS = [1_000, 2_000, 3_000, 5_000, 8_000, 10_000];
@@ -57,8 +56,7 @@ export class ConnectionWatch {
     if (this.current.kind === 'lost') return;
     clearTimeout(this.settleTimer);
     this.probes = 0;
-    const now = Date.now();
-    this.set({ kind: 'lost', since: now, retryAt: now });
+    this.set({ kind: 'lost', retryAt: Date.now() });
     this.probeSoon(navigator.onLine ? PROBE_DELAYS_MS[0] : null);
   }
 
@@ -77,14 +75,6 @@ export class ConnectionWatch {
   whenReachable(): Promise<void> {
     if (this.current.kind !== 'lost') return Promise.resolve();
     return new Promise((resolve) => this.held.add(resolve));
-  }
-
-  dispose(): void {
-    window.removeEventListener('offline', this.onOffline);
-    window.removeEventListener('online', this.onOnline);
-    clearTimeout(this.probeTimer);
-    clearTimeout(this.settleTimer);
-    this.listeners.clear();
   }
 
   /** Schedules the next probe in `delayMs`; null: wait for the browser's `online` event. */

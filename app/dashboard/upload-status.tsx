@@ -12,10 +12,7 @@ import { useUploadSpeed } from './use-upload-speed';
 export function UploadStatus({ uppy, connection, language }: { uppy: Uppy<Meta, Body>; connection: ConnectionWatch; language: Language }) {
   const t = messages(language);
   const { state, retryInSeconds } = useConnection(connection);
-  const unreachable = state.kind === 'lost';
-  const measured = useUploadSpeed(uppy, unreachable);
-  // From the moment the connection is lost, not at the next sample: nothing moves, and no time can be promised.
-  const { speed, secondsLeft } = unreachable && measured.speed !== null ? { speed: 0, secondsLeft: null } : measured;
+  const { speed, secondsLeft } = useUploadSpeed(uppy, state.kind === 'lost');
 
   const connectionText =
     state.kind === 'lost'

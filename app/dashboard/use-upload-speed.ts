@@ -54,10 +54,9 @@ export function useUploadSpeed(uppy: Uppy<Meta, Body>, serverUnreachable: boolea
         setTransfer({ speed: null, secondsLeft: null });
         return;
       }
-      // Nothing moves while the server cannot be reached, and no time can be promised; the rate starts again after.
+      // The rate starts again once the server can be reached.
       if (serverUnreachable) {
         samples = [];
-        setTransfer({ speed: 0, secondsLeft: null });
         return;
       }
       if (sent !== lastSent) {
@@ -84,5 +83,6 @@ export function useUploadSpeed(uppy: Uppy<Meta, Body>, serverUnreachable: boolea
     };
   }, [uppy, serverUnreachable]);
 
-  return transfer;
+  // From the moment the connection is lost, not at the next sample: nothing moves, and no time can be promised.
+  return serverUnreachable && transfer.speed !== null ? { speed: 0, secondsLeft: null } : transfer;
 }
