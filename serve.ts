@@ -80,8 +80,13 @@ const FORBIDDEN_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
 
 function refusedMethod(req: http.IncomingMessage, res: http.ServerResponse): boolean {
   if (!FORBIDDEN_METHODS.has(req.method ?? '')) return false;
+  // Closed after the answer: kept alive after a refused body, the connection's next request was seen reset under load.
   const body = `ERR_METHOD_NOT_ALLOWED: ${req.method} is not served here\n`;
-  res.writeHead(405, { Allow: 'GET, HEAD, POST, PATCH, DELETE, OPTIONS', 'Content-Type': 'text/plain; charset=utf-8' });
+  res.writeHead(405, {
+    Allow: 'GET, HEAD, POST, PATCH, DELETE, OPTIONS',
+    'Content-Type': 'text/plain; charset=utf-8',
+    Connection: 'close',
+  });
   res.end(body);
   return true;
 }

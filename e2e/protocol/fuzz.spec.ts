@@ -233,6 +233,25 @@ test('TRACE, which Next.js cannot turn into a Request, is 405 rather than 500', 
   expect(app.running).toBe(true);
 });
 
+test('a TRACE that comes with a body is answered 405 and its connection closed, never reused', async () => {
+  // Kept alive, such a connection got the next request on it reset under load (seed 1926571596, about 1 run in 2 at load 5).
+  const agent = new http.Agent({ keepAlive: true });
+  try {
+    const { status, connection } = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const req = http.request(app.endpoint, { method: 'TRACE', agent, headers: { ...TUS, 'Content-Length': '5000' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+      });
+      req.on('error', reject);
+      req.end(Buffer.alloc(5000, 1));
+    });
+    expect(status).toBe(405);
+    expect(connection).toBe('close');
+  } finally {
+    agent.destroy();
+  }
+});
+
 test('a POST to an upload URL or a malformed one creates nothing: 405', async () => {
   const url = await createUpload(app.endpoint, 10);
   const files = fs.readdirSync(UPLOAD_DIR).sort();
