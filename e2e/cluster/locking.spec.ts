@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
 import * as tus from 'tus-js-client';
-import { requestsOf, uploadIdOf } from '../support/clients';
+import { requestsOf, uploadIdOf, waitForRequests } from '../support/clients';
 import { clusterForThisFile, type ClusterInstance } from '../support/cluster';
 import { randomFile, sha256, sha256OfDownload } from '../support/files';
 import { createUpload, patch, rawRequest, TUS } from '../support/http';
@@ -102,7 +102,10 @@ test('a PATCH stalled on instance A (half-open) and a tus-js-client resume throu
   const cut = await within(RESUME_BOUND_MS, stalled.answer, 'the answer to the stalled PATCH on A');
   expect(cut.status).toBe(204);
   expect(cut.headers['upload-offset']).toBe(String(sent));
-  // B's HEAD saw exactly those bytes, and B wrote the rest.
+  // B's HEAD saw exactly those bytes, and B wrote the rest. A request is logged once answered, which the
+  // client may see first: wait for both lines rather than read the log at once.
+  await waitForRequests(b, 'HEAD', id, 1, 10_000);
+  await waitForRequests(b, 'PATCH', id, 1, 10_000);
   const heads = requestsOf(b, { method: 'HEAD', id });
   expect(heads.map((e) => [e.status, e.responseOffset])).toEqual([[200, sent]]);
   expect(requestsOf(b, { method: 'PATCH', id }).map((e) => [e.status, e.requestOffset])).toEqual([[204, sent]]);
