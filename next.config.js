@@ -2,9 +2,15 @@
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  // The tus server and its store run as plain Node modules: bundling them
-  // gains nothing and hides their stack traces.
-  serverExternalPackages: ['@tus/server', '@tus/file-store', 'ioredis'],
+  // The upload engine is a workspace package shipped as TypeScript source.
+  transpilePackages: ['@resumable-uploads/engine'],
+  // Its tus library and stores run as plain Node modules: bundling them gains
+  // nothing and hides their stack traces.
+  serverExternalPackages: ['@tus/server', '@tus/file-store', '@tus/s3-store', 'ioredis', '@aws-sdk/client-s3'],
+  // `/api/upload/` and `/api/upload/<id>/` are the endpoint's like the same
+  // URLs without the slash (tus clients that join URLs naively send them):
+  // no redirect, which a client that does not follow one would fail on.
+  skipTrailingSlashRedirect: true,
   // Upload data lives under data/ by default; keep it out of build tracing.
   outputFileTracingExcludes: { '*': ['data/**'] },
   poweredByHeader: false,

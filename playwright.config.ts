@@ -40,7 +40,7 @@ export default defineConfig({
   workers: 2,
   reporter: [[process.env.CI ? 'line' : 'list'], ['./e2e/support/summary-reporter.ts']],
   projects: [
-    { name: 'unit', testDir: 'tus', testMatch: '**/*.test.ts' },
+    { name: 'unit', testDir: '.', testMatch: ['tus/**/*.test.ts', 'app/**/*.test.ts'] },
     // The benchmark's own checks: its arithmetic, its profile reader, and that it refuses a server that loses bytes.
     { name: 'bench', testDir: 'bench', testMatch: '**/*.test.ts' },
     { name: 'protocol', testDir: 'e2e/protocol' },

@@ -1,6 +1,6 @@
-import { config } from '@/tus/config';
-import { UPLOAD_ROUTE } from '@/tus/upload-url';
+import { uploadEngine } from '@resumable-uploads/engine';
 import { DashboardLoader } from './dashboard/dashboard-loader';
+import { dashboardSettingsFromEnv } from './dashboard/settings';
 import { messages } from './i18n';
 import { currentLanguage } from './language';
 
@@ -10,22 +10,23 @@ export const dynamic = 'force-dynamic';
 export default async function HomePage() {
   const language = await currentLanguage();
   const t = messages(language);
-  const { chunkSize, parallelFiles, maxSize, expiresAfterMs, parallelParts, parallelMinSize, uploadTokenSecret } = config();
-  const accessControl = uploadTokenSecret !== null;
+  const { settings, route, access } = uploadEngine();
+  const { maxSize, expiresAfterMs } = settings;
+  const { chunkSize, parallelFiles, parallelParts, parallelMinSize } = dashboardSettingsFromEnv(maxSize);
   return (
     <>
       <h1>{t.uploadTitle}</h1>
       <p className="tagline">{t.tagline}</p>
       <DashboardLoader
         settings={{
-          endpoint: UPLOAD_ROUTE,
+          endpoint: route.path,
           chunkSize,
           parallelFiles,
           maxSize,
           expiresAfterMs,
           parallelParts,
           parallelMinSize,
-          accessControl,
+          accessControl: access.enabled,
         }}
         language={language}
       />

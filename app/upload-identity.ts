@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cookieValue, UPLOAD_TOKEN_COOKIE } from '@/tus/access';
-import { uploadEngine } from '@/tus/server';
+import { cookieValue, UPLOAD_TOKEN_COOKIE, uploadEngine } from '@resumable-uploads/engine';
 
 /**
  * Who the visitor uploading is, as a subject string: the owner recorded on

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseByteSize } from '../tus/config';
+import { parseByteSize } from '@resumable-uploads/engine';
 import { PROJECT_ROOT, SERVER_NAMES, type ServerName } from './servers';
 
 export const WORKLOAD_NAMES = ['single', 'chunked', 'checksummed', 'concurrent', 'tiny', 'dashboard', 'memory'] as const;

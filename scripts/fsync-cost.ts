@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Upload } from '@tus/server';
-import { LocalFileStore } from '../tus/stores/file';
+import { LocalFileStore } from '@resumable-uploads/engine';
 
 const MiB = 2 ** 20;
 const ROUNDS = 3;

@@ -11,12 +11,10 @@
  * removed. The server's own sweeper (UPLOAD_SWEEP_INTERVAL) also skips
  * uploads its requests are working on.
  */
-import { ConfigError } from '../tus/config';
-import { createUploadEngine } from '../tus/server';
-import { readConfig } from '../tus/config';
+import { ConfigError, createUploadEngine, engineSettingsFromEnv } from '@resumable-uploads/engine';
 
 async function main(): Promise<void> {
-  const engine = createUploadEngine(readConfig());
+  const engine = createUploadEngine(engineSettingsFromEnv());
   try {
     if (!engine.extensions.expiration) {
       console.log('[sweep] expiration is off (UPLOAD_EXPIRES_AFTER): nothing to sweep');

@@ -4,8 +4,7 @@
  * 90s, 30m, 24h or 7d; default 24h). Uses the server's UPLOAD_TOKEN_SECRET.
  * Uploads made with the token belong to `subject`.
  */
-import { issueUploadToken } from '../tus/access-tokens';
-import { ConfigError, parseDuration, readConfig } from '../tus/config';
+import { ConfigError, engineSettingsFromEnv, issueUploadToken, parseDuration } from '@resumable-uploads/engine';
 
 const DEFAULT_TTL = '24h';
 
@@ -14,7 +13,7 @@ function main(): void {
   if (!subject) throw new Error('usage: npm run token -- <subject> [ttl such as 30m, 24h or 7d]');
   const ttlMs = parseDuration(ttl);
   if (ttlMs === null || ttlMs === undefined) throw new Error(`the ttl must be a duration such as 30m, 24h or 7d (got "${ttl}")`);
-  const secret = readConfig().uploadTokenSecret;
+  const secret = engineSettingsFromEnv().uploadTokenSecret;
   if (secret === null) throw new Error('UPLOAD_TOKEN_SECRET is not set: the server is in open mode and needs no token');
   console.log(issueUploadToken(secret, subject, ttlMs));
 }

@@ -55,7 +55,7 @@ test('a correctly signed payload that is not {sub, exp} is refused', () => {
 });
 
 test('the policy reads Authorization: Bearer first, then the upload_token cookie', () => {
-  const policy = accessPolicyOf({ uploadTokenSecret: SECRET });
+  const policy = accessPolicyOf(SECRET);
   const alice = issueUploadToken(SECRET, 'alice', HOUR);
   const bob = issueUploadToken(SECRET, 'bob', HOUR);
   const request = (headers: Record<string, string>) => new Request('http://localhost/api/upload', { headers });
@@ -69,7 +69,7 @@ test('the policy reads Authorization: Bearer first, then the upload_token cookie
 });
 
 test('without a secret the policy is off and names nobody', () => {
-  const policy = accessPolicyOf({ uploadTokenSecret: null });
+  const policy = accessPolicyOf(null);
   expect(policy.enabled).toBe(false);
   expect(policy.subjectOf(new Request('http://localhost/', { headers: { Authorization: 'Bearer x.y' } }))).toBeNull();
 });

@@ -1,5 +1,4 @@
 import { verifyUploadToken } from './access-tokens';
-import type { UploadConfig } from './config';
 import { UploadError } from './errors';
 
 /** The cookie that carries an upload token for the browser (downloads, the uploads page). */
@@ -14,19 +13,26 @@ export const UPLOAD_TOKEN_COOKIE = 'upload_token';
 export interface AccessPolicy {
   readonly enabled: boolean;
   /** The subject a request's credential names, or null when it carries no valid one. */
-  subjectOf(req: Request): string | null;
+  subjectOf(req: WithHeaders): string | null;
   /** The subject a token names, or null (for callers that hold the cookie's value, such as a page). */
   subjectOfToken(token: string | null | undefined): string | null;
   /** Whether the request may see an upload with this owner: always in open mode, else only its owner. */
-  mayUse(req: Request, owner: string | undefined): boolean;
+  mayUse(req: WithHeaders, owner: string | undefined): boolean;
 }
 
-export function accessPolicyOf(cfg: Pick<UploadConfig, 'uploadTokenSecret'>): AccessPolicy {
-  const secret = cfg.uploadTokenSecret;
+/** A request of the endpoint (UploadRequest) or a Web Request of one of the app's routes. */
+export type WithHeaders = { header(name: string): string | null } | { headers: Headers };
+
+function headerOf(req: WithHeaders, name: string): string | null {
+  return 'header' in req ? req.header(name) : req.headers.get(name);
+}
+
+/** `secret`: what signs upload tokens; null is open mode. */
+export function accessPolicyOf(secret: string | null): AccessPolicy {
   if (secret === null) return { enabled: false, subjectOf: () => null, subjectOfToken: () => null, mayUse: () => true };
   const subjectOfToken = (token: string | null | undefined) => (token ? verifyUploadToken(secret, token) : null);
-  const subjectOf = (req: Request) =>
-    subjectOfToken(bearerToken(req.headers.get('authorization')) ?? cookieValue(req.headers.get('cookie'), UPLOAD_TOKEN_COOKIE));
+  const subjectOf = (req: WithHeaders) =>
+    subjectOfToken(bearerToken(headerOf(req, 'authorization')) ?? cookieValue(headerOf(req, 'cookie'), UPLOAD_TOKEN_COOKIE));
   return {
     enabled: true,
     subjectOf,

@@ -2,6 +2,7 @@ import type { DataStore } from '@tus/server';
 import { canList, type StoredUpload } from './capabilities';
 import { safeContentType } from './downloads';
 import { declaredType, displayName } from './metadata';
+import type { UploadRoute } from './upload-url';
 
 /** A completed upload as the uploads page and `/api/uploads` show it. */
 export interface CompletedUpload {
@@ -25,17 +26,17 @@ export interface CatalogEntry {
  * Every completed upload, newest first. Unfinished uploads and the pieces of
  * parallel uploads (partials) are not listed.
  */
-export async function readCatalog(store: DataStore, routePath: string): Promise<CatalogEntry[]> {
+export async function readCatalog(store: DataStore, route: UploadRoute): Promise<CatalogEntry[]> {
   if (!canList(store)) return [];
   const uploads = await store.listUploads();
-  return uploads.flatMap((upload) => entryOf(upload, routePath) ?? []).sort(newestFirst);
+  return uploads.flatMap((upload) => entryOf(upload, route) ?? []).sort(newestFirst);
 }
 
 /** One upload's entry as readCatalog would list it, or null when it is not listed (unfinished, a partial, gone). */
-export async function readCatalogEntry(store: DataStore, routePath: string, id: string): Promise<CatalogEntry | null> {
+export async function readCatalogEntry(store: DataStore, route: UploadRoute, id: string): Promise<CatalogEntry | null> {
   if (!canList(store)) return null;
   const upload = await store.describeUpload(id);
-  return upload === null ? null : entryOf(upload, routePath);
+  return upload === null ? null : entryOf(upload, route);
 }
 
 /** The catalog's order: newest completion first, then by id. */
@@ -43,7 +44,7 @@ export function newestFirst(a: CatalogEntry, b: CatalogEntry): number {
   return Date.parse(b.upload.completedAt) - Date.parse(a.upload.completedAt) || a.upload.id.localeCompare(b.upload.id);
 }
 
-function entryOf(upload: StoredUpload, routePath: string): CatalogEntry | null {
+function entryOf(upload: StoredUpload, route: UploadRoute): CatalogEntry | null {
   if (upload.completedAt === null || upload.size === undefined || upload.concat?.kind === 'partial') return null;
   return {
     owner: upload.owner,
@@ -53,7 +54,7 @@ function entryOf(upload: StoredUpload, routePath: string): CatalogEntry | null {
       size: upload.size,
       type: safeContentType(declaredType(upload.metadata)),
       completedAt: upload.completedAt.toISOString(),
-      url: `${routePath}/${encodeURIComponent(upload.id)}`,
+      url: route.urlOf(encodeURIComponent(upload.id)),
     },
   };
 }

@@ -1,16 +1,17 @@
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { ConfigError, DEFAULTS, parseByteSize, parseDuration, readConfig } from './config';
+import { ENGINE_DEFAULTS as DEFAULTS, engineSettings, engineSettingsFromEnv as readConfig } from './config';
+import { ConfigError, parseByteSize, parseDuration } from './env';
+import { serverSettingsFromEnv } from './http/settings';
 
 const cwd = '/srv/app';
 
 test('defaults describe the embedded setup', () => {
   const config = readConfig({}, cwd);
   expect(config).toEqual({
+    path: '/api/upload',
     uploadDir: path.join(cwd, DEFAULTS.uploadDir),
     maxSize: DEFAULTS.maxSize,
-    chunkSize: DEFAULTS.chunkSize,
-    parallelFiles: DEFAULTS.parallelFiles,
     corsOrigins: '*',
     publicUrl: null,
     trustProxy: false,
@@ -18,12 +19,6 @@ test('defaults describe the embedded setup', () => {
     expiresAfterMs: DEFAULTS.expiresAfterMs,
     sweepIntervalMs: DEFAULTS.sweepIntervalMs,
     deleteFinished: true,
-    parallelParts: DEFAULTS.parallelParts,
-    parallelMinSize: DEFAULTS.parallelMinSize,
-    idleTimeoutMs: DEFAULTS.idleTimeoutMs,
-    shutdownGraceMs: DEFAULTS.shutdownGraceMs,
-    host: '127.0.0.1',
-    port: 3000,
     uploadTokenSecret: null,
     uploadStore: 'file',
     s3: null,
@@ -31,6 +26,21 @@ test('defaults describe the embedded setup', () => {
     redisKeyPrefix: 'uploads:',
     redisCacheTtlMs: DEFAULTS.expiresAfterMs + 7 * 86_400_000,
   });
+  // The same defaults as settings given in code.
+  expect(engineSettings({}, cwd)).toEqual(config);
+});
+
+test('settings given in code are completed with the defaults and checked', () => {
+  const settings = engineSettings({ uploadDir: 'files', maxSize: 1024, expiresAfterMs: null }, cwd);
+  expect([settings.uploadDir, settings.maxSize, settings.expiresAfterMs, settings.redisCacheTtlMs]).toEqual([
+    '/srv/app/files',
+    1024,
+    null,
+    7 * 86_400_000,
+  ]);
+  expect(() => engineSettings({ maxSize: 0 }, cwd)).toThrow('Invalid configuration: maxSize must be a whole number of bytes, at least 1 (got 0)');
+  expect(() => engineSettings({ uploadStore: 's3' }, cwd)).toThrow('Invalid configuration: s3 is required when uploadStore is s3');
+  expect(() => engineSettings({ uploadTokenSecret: 'short' }, cwd)).toThrow(/uploadTokenSecret must be at least 32 characters/);
 });
 
 test('every variable is read', () => {
@@ -38,8 +48,6 @@ test('every variable is read', () => {
     {
       UPLOAD_DIR: '/var/uploads',
       UPLOAD_MAX_SIZE: '2GiB',
-      UPLOAD_CHUNK_SIZE: '8 MB',
-      UPLOAD_PARALLEL_FILES: '5',
       CORS_ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443',
       PUBLIC_URL: 'https://files.example.com/base',
       TRUST_PROXY: 'yes',
@@ -47,28 +55,18 @@ test('every variable is read', () => {
       UPLOAD_EXPIRES_AFTER: '90m',
       UPLOAD_SWEEP_INTERVAL: '30s',
       UPLOAD_DELETE_FINISHED: 'deny',
-      UPLOAD_PARALLEL_PARTS: '8',
-      UPLOAD_PARALLEL_MIN_SIZE: '100MiB',
     },
     cwd,
   );
   expect(config.uploadDir).toBe('/var/uploads');
   expect(config.maxSize).toBe(2 * 2 ** 30);
-  expect(config.chunkSize).toBe(8_000_000);
-  expect(config.parallelFiles).toBe(5);
   expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
   expect(config.publicUrl?.href).toBe('https://files.example.com/base');
   expect(config.expiresAfterMs).toBe(90 * 60_000);
   expect(config.sweepIntervalMs).toBe(30_000);
   expect(config.deleteFinished).toBe(false);
-  expect(config.parallelParts).toBe(8);
-  expect(config.parallelMinSize).toBe(100 * 2 ** 20);
   expect(config.trustProxy).toBe(true);
   expect(config.eventLog).toBe('/srv/app/logs/events.jsonl');
-});
-
-test('the chunk size never exceeds the maximum upload size', () => {
-  expect(readConfig({ UPLOAD_MAX_SIZE: '1MiB', UPLOAD_CHUNK_SIZE: '64MiB' }, cwd).chunkSize).toBe(2 ** 20);
 });
 
 test('byte sizes accept plain numbers and SI or binary units', () => {
@@ -83,9 +81,6 @@ test('byte sizes accept plain numbers and SI or binary units', () => {
 for (const [variable, value, message] of [
   ['UPLOAD_MAX_SIZE', 'lots', /UPLOAD_MAX_SIZE must be a size in bytes/],
   ['UPLOAD_MAX_SIZE', '0', /UPLOAD_MAX_SIZE must be at least 1 bytes/],
-  ['UPLOAD_CHUNK_SIZE', '1KiB', /UPLOAD_CHUNK_SIZE must be at least 65536 bytes/],
-  ['UPLOAD_PARALLEL_FILES', '0', /UPLOAD_PARALLEL_FILES must be between 1 and 20/],
-  ['UPLOAD_PARALLEL_FILES', 'three', /UPLOAD_PARALLEL_FILES must be a whole number/],
   ['CORS_ALLOWED_ORIGINS', 'app.example.com', /CORS_ALLOWED_ORIGINS must be \* or a comma-separated list of origins/],
   ['CORS_ALLOWED_ORIGINS', 'https://app.example.com/', /not a bare origin \(did you mean "https:\/\/app.example.com"\?\)/],
   ['PUBLIC_URL', 'files.example.com', /PUBLIC_URL must be an absolute URL/],
@@ -123,15 +118,15 @@ test('a bad expiry, interval or policy stops start-up naming the variable', () =
   expect(() => readConfig({ UPLOAD_EXPIRES_AFTER: 'tomorrow' }, cwd)).toThrow(/UPLOAD_EXPIRES_AFTER/);
   expect(() => readConfig({ UPLOAD_SWEEP_INTERVAL: '-1' }, cwd)).toThrow(/UPLOAD_SWEEP_INTERVAL/);
   expect(() => readConfig({ UPLOAD_DELETE_FINISHED: 'sometimes' }, cwd)).toThrow(/UPLOAD_DELETE_FINISHED must be one of allow, deny/);
-  expect(() => readConfig({ UPLOAD_PARALLEL_PARTS: '40' }, cwd)).toThrow(/UPLOAD_PARALLEL_PARTS/);
 });
 
-test('idle timeout, shutdown grace, host and port', () => {
-  const config = readConfig({ UPLOAD_IDLE_TIMEOUT: '2m', SHUTDOWN_GRACE: '5s', HOST: '0.0.0.0', PORT: '8080' }, cwd);
-  expect([config.idleTimeoutMs, config.shutdownGraceMs, config.host, config.port]).toEqual([120_000, 5_000, '0.0.0.0', 8080]);
+test('the HTTP server reads its own settings: idle timeout, shutdown grace, host and port', () => {
+  const config = serverSettingsFromEnv({ UPLOAD_IDLE_TIMEOUT: '2m', SHUTDOWN_GRACE: '5s', HOST: '0.0.0.0', PORT: '8080' });
+  expect(config).toEqual({ idleTimeoutMs: 120_000, shutdownGraceMs: 5_000, host: '0.0.0.0', port: 8080 });
+  expect(serverSettingsFromEnv({})).toEqual({ idleTimeoutMs: 60_000, shutdownGraceMs: 10_000, host: '127.0.0.1', port: 3000 });
   // An idle timeout of "off" would let a silent client hold a connection forever.
-  expect(() => readConfig({ UPLOAD_IDLE_TIMEOUT: 'off' }, cwd)).toThrow(/UPLOAD_IDLE_TIMEOUT/);
-  expect(() => readConfig({ PORT: '70000' }, cwd)).toThrow(/PORT/);
+  expect(() => serverSettingsFromEnv({ UPLOAD_IDLE_TIMEOUT: 'off' })).toThrow(/UPLOAD_IDLE_TIMEOUT/);
+  expect(() => serverSettingsFromEnv({ PORT: '70000' })).toThrow(/PORT/);
 });
 
 test('UPLOAD_TOKEN_SECRET turns access control on, and its value is never echoed in an error', () => {

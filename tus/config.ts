@@ -1,20 +1,21 @@
 import path from 'node:path';
+import { ConfigError, readBoolean, readBytes, readChoice, readDuration, readPath, readRequired, readUrl, type Env } from './env';
+import type { UploadHooks } from './hooks';
+import { DEFAULT_UPLOAD_PATH } from './upload-url';
 
 /**
- * Every setting of the upload engine, read once from the environment.
- *
- * A bad value stops start-up with a ConfigError naming the variable, so a typo
- * in production fails loudly instead of silently running with a default.
+ * Every setting of the upload engine. Build it in code (`engineSettings()`
+ * fills in defaults and checks values), or from the environment with
+ * `engineSettingsFromEnv()`. The HTTP server's settings (http/settings.ts)
+ * and the dashboard's (in the app) are read by those who use them.
  */
-export interface UploadConfig {
+export interface EngineSettings {
+  /** Where the endpoint is mounted: POST here creates, `<path>/<id>` is an upload. */
+  path: string;
   /** Absolute path of the folder holding upload data and info files. */
   uploadDir: string;
   /** Largest upload accepted, in bytes (advertised as Tus-Max-Size). */
   maxSize: number;
-  /** Size of each PATCH the dashboard sends, in bytes. */
-  chunkSize: number;
-  /** Parallel uploads the dashboard runs at once. */
-  parallelFiles: number;
   /** Origins allowed to call the endpoint from a browser; `'*'` allows any. */
   corsOrigins: '*' | string[];
   /** Absolute base URL clients see (for Location), when behind a proxy that rewrites it. */
@@ -29,17 +30,6 @@ export interface UploadConfig {
   sweepIntervalMs: number | null;
   /** Whether DELETE may remove an upload that is complete. */
   deleteFinished: boolean;
-  /** Pieces the dashboard splits one large file into (1 = never split). */
-  parallelParts: number;
-  /** Files smaller than this are uploaded in one piece. */
-  parallelMinSize: number;
-  /** A connection that sends nothing for this long is closed (slowloris); there is no cap on a request that keeps moving. */
-  idleTimeoutMs: number;
-  /** On SIGTERM, how long running requests may finish before their connections are cut. */
-  shutdownGraceMs: number;
-  /** Address and port the HTTP server listens on. */
-  host: string;
-  port: number;
   /** Secret that signs upload tokens; null = open mode (no access control). */
   uploadTokenSecret: string | null;
   /** Redis shared by every instance (locks, sweep turns, the S3 store's cache); null = one instance, locks in memory. */
@@ -52,6 +42,11 @@ export interface UploadConfig {
   uploadStore: 'file' | 's3';
   /** The S3-compatible storage, when uploadStore is `s3`; null otherwise. */
   s3: S3Settings | null;
+}
+
+/** What an app gives the engine: the settings it does not want defaulted, and its hooks. */
+export interface EngineOptions extends Partial<EngineSettings> {
+  hooks?: UploadHooks;
 }
 
 /** An S3-compatible bucket (AWS S3, Ceph RGW, MinIO, R2…) that holds the uploads. */
@@ -74,112 +69,6 @@ export interface S3Settings {
   checksums: 'when_required' | 'when_supported';
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`Invalid configuration: ${variable} ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-const BYTE_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-  tib: 2 ** 40,
-};
-
-/** Parses "1048576", "512MiB", "2 GB" into bytes. */
-export function parseByteSize(raw: string): number | null {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw);
-  if (!match) return null;
-  const unit = BYTE_UNITS[match[2].toLowerCase()];
-  if (unit === undefined) return null;
-  const bytes = Math.floor(Number(match[1]) * unit);
-  return Number.isSafeInteger(bytes) ? bytes : null;
-}
-
-function readBytes(env: Env, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const bytes = parseByteSize(raw);
-  if (bytes === null) {
-    throw new ConfigError(name, `must be a size in bytes such as 1073741824, 512MiB or 2GB (got "${raw}")`);
-  }
-  if (bytes < min) {
-    throw new ConfigError(name, `must be at least ${min} bytes (got "${raw}")`);
-  }
-  return bytes;
-}
-
-function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) {
-    throw new ConfigError(name, `must be a whole number (got "${raw}")`);
-  }
-  const value = Number(raw.trim());
-  if (value < min || value > max) {
-    throw new ConfigError(name, `must be between ${min} and ${max} (got "${raw}")`);
-  }
-  return value;
-}
-
-const DURATION_UNITS: Record<string, number> = { '': 1000, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Parses "90" (seconds), "500ms", "30s", "10m", "24h", "7d" into milliseconds; "0", "off" and "never" into null. */
-export function parseDuration(raw: string): number | null | undefined {
-  const text = raw.trim().toLowerCase();
-  if (text === 'off' || text === 'never') return null;
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|)$/.exec(text);
-  if (!match) return undefined;
-  const ms = Math.round(Number(match[1]) * DURATION_UNITS[match[2]]);
-  if (!Number.isSafeInteger(ms)) return undefined;
-  return ms === 0 ? null : ms;
-}
-
-function readDuration(env: Env, name: string, fallback: number | null): number | null {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const ms = parseDuration(raw);
-  if (ms === undefined) {
-    throw new ConfigError(name, `must be a duration such as 90 (seconds), 30s, 10m, 24h or 7d, or off (got "${raw}")`);
-  }
-  return ms;
-}
-
-function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  const choice = choices.find((candidate) => candidate === raw);
-  if (choice === undefined) throw new ConfigError(name, `must be one of ${choices.join(', ')} (got "${env[name]}")`);
-  return choice;
-}
-
-function readRequiredDuration(env: Env, name: string, fallback: number): number {
-  const ms = readDuration(env, name, fallback);
-  if (ms === null) throw new ConfigError(name, `must be a duration such as 30s or 2m; it cannot be off (got "${env[name]}")`);
-  return ms;
-}
-
-function readBoolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `must be true or false (got "${env[name]}")`);
-}
-
 function readOrigins(env: Env, name: string): '*' | string[] {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '' || raw === '*') return '*';
@@ -198,44 +87,12 @@ function readOrigins(env: Env, name: string): '*' | string[] {
   });
 }
 
-/**
- * An absolute URL with one of `protocols`, or null when unset. A value that
- * may hold a password (`showValue: false`) is never echoed in an error.
- */
-function readUrl(env: Env, name: string, protocols: string[], example: string, showValue: boolean): URL | null {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return null;
-  const got = showValue ? ` (got "${raw}")` : '';
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `must be an absolute URL such as ${example}${got}`);
-  }
-  if (!protocols.includes(url.protocol)) {
-    const schemes = protocols.map((protocol) => `${protocol}//`).join(' or ');
-    throw new ConfigError(name, `must start with ${schemes}${showValue ? got : ` (got ${url.protocol}//…)`}`);
-  }
-  return url;
-}
-
 function readPublicUrl(env: Env, name: string): URL | null {
   const url = readUrl(env, name, ['http:', 'https:'], 'https://uploads.example.com', true);
   if (url && (url.search || url.hash)) {
     throw new ConfigError(name, `must not have a query or fragment (got "${url.href}")`);
   }
   return url;
-}
-
-function readPath(env: Env, name: string, fallback: string, cwd: string): string {
-  const raw = env[name]?.trim();
-  return path.resolve(cwd, raw === undefined || raw === '' ? fallback : raw);
-}
-
-function readRequired(env: Env, name: string, why: string): string {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') throw new ConfigError(name, `is required ${why}`);
-  return raw;
 }
 
 /** S3's smallest part but the last. */
@@ -273,7 +130,7 @@ function readS3Settings(env: Env): S3Settings {
     credentials: accessKeyId === '' ? null : { accessKeyId, secretAccessKey },
     // Only AWS itself serves every bucket as a host name; other engines are reached by path.
     forcePathStyle: readBoolean(env, 'S3_FORCE_PATH_STYLE', endpoint !== null),
-    partSize: readBytes(env, 'S3_PART_SIZE', DEFAULTS.s3PartSize, MIN_S3_PART_SIZE),
+    partSize: readBytes(env, 'S3_PART_SIZE', ENGINE_DEFAULTS.s3PartSize, MIN_S3_PART_SIZE),
     checksums: readChoice(env, 'S3_CHECKSUMS', ['when_required', 'when_supported'], 'when_required'),
   };
 }
@@ -305,60 +162,75 @@ function readKeyPrefix(env: Env, name: string, fallback: string): string {
 /** Abandoned cache entries outlive the uploads they describe by this much, unless REDIS_CACHE_TTL says otherwise. */
 const CACHE_TTL_MARGIN_MS = 7 * 86_400_000;
 
-export const DEFAULTS = {
+export const ENGINE_DEFAULTS = {
+  path: DEFAULT_UPLOAD_PATH,
   uploadDir: 'data/uploads',
   maxSize: 50 * 2 ** 30,
-  chunkSize: 32 * 2 ** 20,
-  parallelFiles: 3,
   expiresAfterMs: 24 * 3_600_000,
   sweepIntervalMs: 15 * 60_000,
-  parallelParts: 4,
-  parallelMinSize: 64 * 2 ** 20,
-  idleTimeoutMs: 60_000,
-  shutdownGraceMs: 10_000,
-  host: '127.0.0.1',
-  port: 3000,
   s3PartSize: 8 * 2 ** 20,
   redisKeyPrefix: 'uploads:',
 } as const;
 
-export function readConfig(env: Env = process.env, cwd: string = process.cwd()): UploadConfig {
-  const maxSize = readBytes(env, 'UPLOAD_MAX_SIZE', DEFAULTS.maxSize, 1);
-  const chunkSize = readBytes(env, 'UPLOAD_CHUNK_SIZE', DEFAULTS.chunkSize, 64 * 2 ** 10);
+/** The engine's settings from the environment (docs/configuration.md, "Engine"). */
+export function engineSettingsFromEnv(env: Env = process.env, cwd: string = process.cwd()): EngineSettings {
   const eventLog = env.UPLOAD_EVENT_LOG?.trim();
   const uploadStore = readChoice(env, 'UPLOAD_STORE', ['file', 's3'], 'file');
-  const expiresAfterMs = readDuration(env, 'UPLOAD_EXPIRES_AFTER', DEFAULTS.expiresAfterMs);
+  const expiresAfterMs = readDuration(env, 'UPLOAD_EXPIRES_AFTER', ENGINE_DEFAULTS.expiresAfterMs);
   return {
-    uploadDir: readPath(env, 'UPLOAD_DIR', DEFAULTS.uploadDir, cwd),
-    maxSize,
-    chunkSize: Math.min(chunkSize, maxSize),
-    parallelFiles: readInteger(env, 'UPLOAD_PARALLEL_FILES', DEFAULTS.parallelFiles, 1, 20),
+    path: ENGINE_DEFAULTS.path,
+    uploadDir: readPath(env, 'UPLOAD_DIR', ENGINE_DEFAULTS.uploadDir, cwd),
+    maxSize: readBytes(env, 'UPLOAD_MAX_SIZE', ENGINE_DEFAULTS.maxSize, 1),
     corsOrigins: readOrigins(env, 'CORS_ALLOWED_ORIGINS'),
     publicUrl: readPublicUrl(env, 'PUBLIC_URL'),
     trustProxy: readBoolean(env, 'TRUST_PROXY', false),
     eventLog: eventLog ? path.resolve(cwd, eventLog) : null,
     expiresAfterMs,
-    sweepIntervalMs: readDuration(env, 'UPLOAD_SWEEP_INTERVAL', DEFAULTS.sweepIntervalMs),
+    sweepIntervalMs: readDuration(env, 'UPLOAD_SWEEP_INTERVAL', ENGINE_DEFAULTS.sweepIntervalMs),
     deleteFinished: readChoice(env, 'UPLOAD_DELETE_FINISHED', ['allow', 'deny'], 'allow') === 'allow',
-    parallelParts: readInteger(env, 'UPLOAD_PARALLEL_PARTS', DEFAULTS.parallelParts, 1, 16),
-    parallelMinSize: readBytes(env, 'UPLOAD_PARALLEL_MIN_SIZE', DEFAULTS.parallelMinSize, 1),
-    idleTimeoutMs: readRequiredDuration(env, 'UPLOAD_IDLE_TIMEOUT', DEFAULTS.idleTimeoutMs),
-    shutdownGraceMs: readRequiredDuration(env, 'SHUTDOWN_GRACE', DEFAULTS.shutdownGraceMs),
-    host: env.HOST?.trim() || DEFAULTS.host,
-    port: readInteger(env, 'PORT', DEFAULTS.port, 1, 65535),
     uploadTokenSecret: readSecret(env, 'UPLOAD_TOKEN_SECRET'),
     uploadStore,
     s3: uploadStore === 's3' ? readS3Settings(env) : null,
     redisUrl: readRedisUrl(env, 'REDIS_URL'),
-    redisKeyPrefix: readKeyPrefix(env, 'REDIS_KEY_PREFIX', DEFAULTS.redisKeyPrefix),
-    redisCacheTtlMs: readDuration(env, 'REDIS_CACHE_TTL', (expiresAfterMs ?? 0) + CACHE_TTL_MARGIN_MS),
+    redisKeyPrefix: readKeyPrefix(env, 'REDIS_KEY_PREFIX', ENGINE_DEFAULTS.redisKeyPrefix),
+    redisCacheTtlMs: readDuration(env, 'REDIS_CACHE_TTL', cacheTtlFor(expiresAfterMs)),
   };
 }
 
-let cached: UploadConfig | undefined;
+/**
+ * Settings given in code, completed with the defaults of the embedded setup
+ * (a local folder, no Redis, open access) and checked like the
+ * environment's: a bad value is a ConfigError naming the setting.
+ */
+export function engineSettings(options: Partial<EngineSettings> = {}, cwd: string = process.cwd()): EngineSettings {
+  const expiresAfterMs = options.expiresAfterMs === undefined ? ENGINE_DEFAULTS.expiresAfterMs : options.expiresAfterMs;
+  const settings: EngineSettings = {
+    path: ENGINE_DEFAULTS.path,
+    maxSize: ENGINE_DEFAULTS.maxSize,
+    corsOrigins: '*',
+    publicUrl: null,
+    trustProxy: false,
+    eventLog: null,
+    sweepIntervalMs: ENGINE_DEFAULTS.sweepIntervalMs,
+    deleteFinished: true,
+    uploadTokenSecret: null,
+    uploadStore: options.s3 ? 's3' : 'file',
+    s3: null,
+    redisUrl: null,
+    redisKeyPrefix: ENGINE_DEFAULTS.redisKeyPrefix,
+    redisCacheTtlMs: cacheTtlFor(expiresAfterMs),
+    ...options,
+    uploadDir: path.resolve(cwd, options.uploadDir ?? ENGINE_DEFAULTS.uploadDir),
+    expiresAfterMs,
+  };
+  if (!Number.isSafeInteger(settings.maxSize) || settings.maxSize < 1) {
+    throw new ConfigError('maxSize', `must be a whole number of bytes, at least 1 (got ${settings.maxSize})`);
+  }
+  if (settings.uploadStore === 's3' && !settings.s3) throw new ConfigError('s3', 'is required when uploadStore is s3');
+  if (settings.uploadTokenSecret !== null) readSecret({ uploadTokenSecret: settings.uploadTokenSecret }, 'uploadTokenSecret');
+  return settings;
+}
 
-/** The process-wide configuration, validated on first use. */
-export function config(): UploadConfig {
-  cached ??= readConfig();
-  return cached;
+function cacheTtlFor(expiresAfterMs: number | null): number {
+  return (expiresAfterMs ?? 0) + CACHE_TTL_MARGIN_MS;
 }

@@ -1,4 +1,5 @@
 import { HEADERS } from '@tus/server';
+import type { AnswerHeaders } from './http/answer';
 
 /**
  * CORS for every answer of the endpoint, decided here only (the library's
@@ -35,21 +36,20 @@ const EXPOSED_HEADERS = [
 const ALLOWED_METHODS = 'POST, HEAD, PATCH, OPTIONS, DELETE, GET';
 const PREFLIGHT_MAX_AGE = String(24 * 3600);
 
-export function applyCors(req: Request, response: Response, allowedOrigins: '*' | string[]): void {
-  const { headers } = response;
-  const origin = req.headers.get('origin');
+/** Sets the CORS headers of an answer to a request with this method and Origin. */
+export function applyCors(method: string, origin: string | null, headers: AnswerHeaders, allowedOrigins: '*' | string[]): void {
   if (allowedOrigins === '*') {
-    headers.set('Access-Control-Allow-Origin', '*');
+    headers['Access-Control-Allow-Origin'] = '*';
   } else {
     // The answer depends on the Origin header, so caches must key on it.
-    headers.append('Vary', 'Origin');
-    if (origin !== null && allowedOrigins.includes(origin)) headers.set('Access-Control-Allow-Origin', origin);
-    else headers.delete('Access-Control-Allow-Origin');
+    headers.Vary = headers.Vary ? `${headers.Vary}, Origin` : 'Origin';
+    if (origin !== null && allowedOrigins.includes(origin)) headers['Access-Control-Allow-Origin'] = origin;
+    else delete headers['Access-Control-Allow-Origin'];
   }
-  headers.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
-  if (req.method === 'OPTIONS') {
-    headers.set('Access-Control-Allow-Methods', ALLOWED_METHODS);
-    headers.set('Access-Control-Allow-Headers', ALLOWED_HEADERS);
-    headers.set('Access-Control-Max-Age', PREFLIGHT_MAX_AGE);
+  headers['Access-Control-Expose-Headers'] = EXPOSED_HEADERS;
+  if (method === 'OPTIONS') {
+    headers['Access-Control-Allow-Methods'] = ALLOWED_METHODS;
+    headers['Access-Control-Allow-Headers'] = ALLOWED_HEADERS;
+    headers['Access-Control-Max-Age'] = PREFLIGHT_MAX_AGE;
   }
 }

@@ -2,6 +2,8 @@ import type { DataStore } from '@tus/server';
 import type { AccessPolicy } from './access';
 import { canList, canReadRange, type StoredUpload } from './capabilities';
 import { isUploadError } from './errors';
+import type { Answer, AnswerHeaders } from './http/answer';
+import type { UploadRequest } from './http/request';
 import { declaredType, displayName } from './metadata';
 
 /**
@@ -107,7 +109,8 @@ function entityTag(upload: StoredUpload): string {
  * support. Unfinished, unknown and malformed ids, and with access control
  * another subject's uploads, all answer 404 so that probing reveals nothing.
  */
-export async function serveDownload(req: Request, store: DataStore, id: string, access: AccessPolicy): Promise<Response> {
+export async function serveDownload(req: UploadRequest, store: DataStore, id: string | null, access: AccessPolicy): Promise<Answer> {
+  if (id === null) return plain(404, 'Not found\n');
   if (!canList(store) || !canReadRange(store)) {
     return plain(501, 'Downloads are not supported by this store\n');
   }
@@ -122,7 +125,7 @@ export async function serveDownload(req: Request, store: DataStore, id: string, 
   }
   const size = upload.size;
   const lastModified = upload.completedAt.toUTCString();
-  const headers = new Headers({
+  const headers: AnswerHeaders = {
     'Accept-Ranges': 'bytes',
     'Content-Type': safeContentType(declaredType(upload.metadata)),
     'Content-Disposition': attachmentDisposition(displayName(upload.metadata, id)),
@@ -131,24 +134,25 @@ export async function serveDownload(req: Request, store: DataStore, id: string, 
     'Cache-Control': 'private, no-cache',
     ETag: entityTag(upload),
     'Last-Modified': lastModified,
-  });
+  };
 
   // If-Range: a client resuming a download of a file that changed gets it whole.
-  const ifRange = req.headers.get('if-range');
+  const ifRange = req.header('if-range');
   const rangeApplies = ifRange === null || ifRange === entityTag(upload) || ifRange === lastModified;
-  const range = rangeApplies ? parseRange(req.headers.get('range'), size) : null;
+  const range = rangeApplies ? parseRange(req.header('range'), size) : null;
   if (range === 'unsatisfiable') {
-    headers.set('Content-Range', `bytes */${size}`);
-    headers.set('Content-Length', '0');
-    return new Response(null, { status: 416, headers });
+    headers['Content-Range'] = `bytes */${size}`;
+    headers['Content-Length'] = '0';
+    return { status: 416, headers, body: null };
   }
   const { start, end } = range ?? { start: 0, end: size - 1 };
-  headers.set('Content-Length', String(end - start + 1));
-  if (range) headers.set('Content-Range', `bytes ${start}-${end}/${size}`);
+  headers['Content-Length'] = String(end - start + 1);
+  if (range) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+  // HEAD never reaches here (it is tus's), so a body is always wanted.
   const body = size === 0 ? null : await store.readRange(id, start, end);
-  return new Response(body, { status: range ? 206 : 200, headers });
+  return { status: range ? 206 : 200, headers, body };
 }
 
-function plain(status: number, text: string): Response {
-  return new Response(text, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+function plain(status: number, text: string): Answer {
+  return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: text };
 }

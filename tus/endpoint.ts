@@ -1,66 +1,92 @@
-import { TUS_RESUMABLE } from '@tus/server';
-import { unauthorized } from './access';
-import { withoutEmptyMetadata } from './client-quirks';
+import { TUS_RESUMABLE, type DataStore } from '@tus/server';
+import { unauthorized, type AccessPolicy } from './access';
 import { applyCors } from './cors';
 import { serveDownload } from './downloads';
-import { isUploadError } from './errors';
+import { answerOf, refuse } from './errors';
+import type { EventLog } from './event-log';
+import type { TusHandler } from './handlers/handler';
+import type { Answer, AnswerHeaders } from './http/answer';
+import { newCancellation } from './http/cancellation';
+import type { UploadRequest } from './http/request';
 import { applyMethodOverride, checkPreconditions } from './preconditions';
-import { uploadEngine } from './server';
-import { uploadIdOf } from './upload-url';
+import type { UploadRoute } from './upload-url';
+
+/** What the endpoint is made of, composed in engine.ts. */
+export interface EndpointParts {
+  route: UploadRoute;
+  handlers: Record<'OPTIONS' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE', TusHandler>;
+  store: DataStore;
+  access: AccessPolicy;
+  corsOrigins: '*' | string[];
+  events: EventLog;
+  /** Settles once the engine repaired the folder: a request served before could be undone by the repair. */
+  started: () => Promise<void>;
+}
+
+/** An answer and whether its connection must close after it (a body was left unread). */
+export interface EndpointAnswer extends Answer {
+  closeConnection: boolean;
+}
 
 /**
- * The single entry point of the upload endpoint: every request to
- * `/api/upload` and `/api/upload/<id>` comes through here.
- *
- * GET is a download of a finished upload; every other method is tus, judged
- * first by preconditions.ts, then handled by @tus/server with our handlers.
- * Nothing thrown inside escapes: a failing request is answered with a 500
- * and the next one is served as usual.
+ * The one way into the upload endpoint, whichever server received the
+ * request (http/node.ts, http/web.ts). GET is a download of a finished
+ * upload; every other method is tus, judged first by preconditions.ts, then
+ * answered by its handler. Nothing thrown inside escapes: a failing request
+ * is answered with a 500 and the next one is served as usual.
  */
-export async function handleUploadRequest(incoming: Request): Promise<Response> {
-  const engine = uploadEngine();
-  let req = incoming;
-  let response: Response;
-  try {
-    if (req.method !== 'GET') req = applyMethodOverride(req);
-    // With access control on, every request but a CORS preflight or tus discovery needs a valid credential.
-    if (engine.access.enabled && req.method !== 'OPTIONS' && engine.access.subjectOf(req) === null) throw unauthorized();
-    if (req.method === 'GET') {
-      const id = uploadIdOf(req.url);
-      response = id === null ? new Response('Not found\n', { status: 404 }) : await serveDownload(req, engine.store, id, engine.access);
-    } else {
-      checkPreconditions(req);
-      response = await engine.server.handleWeb(withoutEmptyMetadata(req));
+export function createEndpoint(parts: EndpointParts): (req: UploadRequest) => Promise<EndpointAnswer> {
+  const { route, handlers, store, access, corsOrigins, events } = parts;
+  return async function serve(incoming: UploadRequest): Promise<EndpointAnswer> {
+    await parts.started();
+    const context = newCancellation();
+    const headers: AnswerHeaders = incoming.method === 'GET' ? {} : { 'Tus-Resumable': TUS_RESUMABLE };
+    let req = incoming;
+    let answer: Answer;
+    const id = route.idOf(req.path);
+    try {
+      if (req.method !== 'GET') req = applyMethodOverride(req);
+      // With access control on, every request but a CORS preflight or tus discovery needs a valid credential.
+      if (access.enabled && req.method !== 'OPTIONS' && access.subjectOf(req) === null) throw unauthorized();
+      if (req.method === 'GET') {
+        answer = await serveDownload(req, store, id, access);
+      } else {
+        const handler = handlers[req.method as keyof typeof handlers] as TusHandler | undefined;
+        if (!handler) throw refuse.methodNotAllowed(req.method);
+        checkPreconditions(req, route);
+        answer = await handler.send(req, id, context, headers);
+      }
+    } catch (error) {
+      answer = answerOf(error, headers) ?? failed(req, error, headers);
     }
-  } catch (error) {
-    if (isUploadError(error)) {
-      response = error.toResponse();
-    } else {
-      console.error(`[upload] ${req.method} ${req.url} failed:`, error);
-      response = new Response('Something went wrong with that request\n', {
-        status: 500,
-        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-      });
-    }
-  }
-  if (req.method !== 'GET') response.headers.set('Tus-Resumable', TUS_RESUMABLE);
-  applyCors(req, response, engine.config.corsOrigins);
-  const id = uploadIdOf(req.url);
-  engine.events.write({
-    type: 'request',
-    method: req.method,
-    id: id ?? createdIdOf(response),
-    status: response.status,
-    requestOffset: numberHeader(req.headers.get('upload-offset')),
-    responseOffset: numberHeader(response.headers.get('upload-offset')),
-  });
-  return response;
+    applyCors(req.method, req.header('origin'), answer.headers, corsOrigins);
+    const closeConnection = context.signal.aborted;
+    if (closeConnection) answer.headers.Connection = 'close';
+    events.write({
+      type: 'request',
+      method: req.method,
+      id: id ?? createdIdOf(answer),
+      status: answer.status,
+      requestOffset: numberHeader(req.header('upload-offset')),
+      responseOffset: numberHeader(answer.headers['Upload-Offset'] ?? null),
+    });
+    return { ...answer, closeConnection };
+  };
+}
+
+function failed(req: UploadRequest, error: unknown, headers: AnswerHeaders): Answer {
+  console.error(`[upload] ${req.method} ${req.path} failed:`, error);
+  return {
+    status: 500,
+    headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' },
+    body: 'Something went wrong with that request\n',
+  };
 }
 
 /** The id of the upload a POST created, from the last segment of its Location. */
-function createdIdOf(response: Response): string | null {
-  const location = response.headers.get('location');
-  return location === null ? null : (/([^/]+)\/?$/.exec(location)?.[1] ?? null);
+function createdIdOf(answer: Answer): string | null {
+  const location = answer.headers.Location;
+  return location === undefined ? null : (/([^/]+)\/?$/.exec(location)?.[1] ?? null);
 }
 
 function numberHeader(value: string | null): number | null {

@@ -1,5 +1,5 @@
 import { TUS_RESUMABLE } from '@tus/server';
-import { UPLOAD_ROUTE } from './upload-url';
+import type { Answer, AnswerHeaders } from './http/answer';
 
 /**
  * A refusal the upload endpoint answers with: an HTTP status, a stable code a
@@ -28,14 +28,17 @@ export class UploadError extends Error {
     this.body = `${code}: ${message}\n`;
   }
 
-  /** The response for this refusal, on top of headers already decided (CORS, Tus-Resumable). */
+  /** The endpoint's answer for this refusal, on top of headers already decided. */
+  toAnswer(base: AnswerHeaders = {}): Answer {
+    return { status: this.status, headers: { ...base, ...this.headers, 'Content-Type': TEXT }, body: this.body };
+  }
+
+  /** The same refusal as a Web Response, for the app's own routes. */
   toResponse(base: HeadersInit = {}): Response {
     const headers = new Headers(base);
     for (const [name, value] of Object.entries(this.headers)) headers.set(name, value);
-    headers.set('Content-Type', 'text/plain; charset=utf-8');
-    // Node knows no reason phrase for tus's own 460.
-    const statusText = this.status === 460 ? 'Checksum Mismatch' : undefined;
-    return new Response(this.body, { status: this.status, statusText, headers });
+    headers.set('Content-Type', TEXT);
+    return new Response(this.body, { status: this.status, headers });
   }
 
   /** The same refusal as JSON `{ error: { code, message } }`, for the JSON API (`/api/uploads`). */
@@ -54,6 +57,23 @@ export class UploadError extends Error {
  */
 export function isUploadError(error: unknown): error is UploadError {
   return error instanceof Error && error.name === 'UploadError' && typeof (error as Partial<UploadError>).toResponse === 'function';
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+/**
+ * The answer for anything a request failed with: an UploadError as itself,
+ * one of @tus/server's ERRORS (thrown by its stores and lockers) with its
+ * status and text, and anything else, a bug, as a 500 that says nothing of
+ * the server's insides. Null for the last, so the caller can log it.
+ */
+export function answerOf(error: unknown, base: AnswerHeaders): Answer | null {
+  if (isUploadError(error)) return error.toAnswer(base);
+  const tus = error as { status_code?: unknown; body?: unknown } | null;
+  if (tus && typeof tus.status_code === 'number' && typeof tus.body === 'string') {
+    return { status: tus.status_code, headers: { ...base, 'Content-Type': TEXT }, body: tus.body };
+  }
+  return null;
 }
 
 /** The refusals of the endpoint, by stable code. */
@@ -92,13 +112,19 @@ export const refuse = {
         'Upload-Offset': String(current),
       },
     ),
-  postNotCreation: () =>
+  postNotCreation: (creationPath: string) =>
     new UploadError(
       405,
       'ERR_METHOD_NOT_ALLOWED',
-      `uploads are created by a POST to ${UPLOAD_ROUTE}; an upload URL takes HEAD, PATCH, DELETE, GET and OPTIONS`,
+      `uploads are created by a POST to ${creationPath}; an upload URL takes HEAD, PATCH, DELETE, GET and OPTIONS`,
       { Allow: 'GET, HEAD, PATCH, DELETE, OPTIONS' },
     ),
+  methodNotAllowed: (method: string) =>
+    new UploadError(405, 'ERR_METHOD_NOT_ALLOWED', `${method} is not a method of the upload endpoint`, {
+      Allow: 'GET, HEAD, POST, PATCH, DELETE, OPTIONS',
+    }),
+  badHeader: (name: string, value: string, should: string) =>
+    new UploadError(400, 'ERR_INVALID_HEADER', `${name} ${should} (got ${JSON.stringify(value.slice(0, 200))})`),
   badListingQuery: (why: string) => new UploadError(400, 'ERR_INVALID_QUERY', why),
   notFound: () => new UploadError(404, 'ERR_UPLOAD_NOT_FOUND', 'no upload at this URL'),
   expired: () => new UploadError(410, 'ERR_UPLOAD_EXPIRED', 'this unfinished upload expired and no longer accepts bytes'),

@@ -1,12 +1,11 @@
 import { TUS_RESUMABLE } from '@tus/server';
 import { refuse } from './errors';
-import { UPLOAD_ROUTE } from './upload-url';
+import { withMethod, type UploadRequest } from './http/request';
+import type { UploadRoute } from './upload-url';
 
 /**
  * Everything about a tus request that can be judged from its method and
- * headers alone, judged before @tus/server sees it: the library answers some
- * of these with the wrong status (400 for an unsupported version, 403 for a
- * missing Content-Type or Upload-Offset) and has no X-HTTP-Method-Override.
+ * headers alone, judged before any upload is touched.
  */
 
 /** The only Content-Type upload bytes may come with. */
@@ -17,39 +16,48 @@ const OVERRIDABLE = new Set(['PATCH', 'HEAD', 'DELETE', 'OPTIONS']);
  * A POST with X-HTTP-Method-Override is the method it names: clients behind
  * proxies that only pass GET and POST (tus-java-client can) rely on it.
  */
-export function applyMethodOverride(req: Request): Request {
-  const override = req.headers.get('x-http-method-override');
+export function applyMethodOverride(req: UploadRequest): UploadRequest {
+  const override = req.header('x-http-method-override');
   if (req.method !== 'POST' || override === null) return req;
   const method = override.trim().toUpperCase();
   if (!OVERRIDABLE.has(method)) throw refuse.badMethodOverride(override);
-  if (method !== 'PATCH') return new Request(req.url, { method, headers: req.headers });
-  return new Request(req.url, { method, headers: req.headers, body: req.body, duplex: 'half' } as RequestInit);
+  return withMethod(req, method);
 }
 
+const NON_NEGATIVE_INTEGER = /^\d+$/;
+
 /** Throws the UploadError a request deserves before any upload is touched. */
-export function checkPreconditions(req: Request): void {
+export function checkPreconditions(req: UploadRequest, route: UploadRoute): void {
   if (req.method === 'OPTIONS') return;
-  const version = req.headers.get('tus-resumable');
+  const version = req.header('tus-resumable');
   if (version !== TUS_RESUMABLE) throw refuse.unsupportedVersion(version);
-  // checksum-trailer is not offered: a checksum we cannot read must not be taken as verified.
   // Creation happens at the endpoint only: a POST to an upload URL (or a malformed one) creates nothing.
-  if (req.method === 'POST' && new URL(req.url).pathname.replace(/\/$/, '') !== UPLOAD_ROUTE) throw refuse.postNotCreation();
-  if (/(^|,)\s*upload-checksum\s*(,|$)/i.test(req.headers.get('trailer') ?? '')) throw refuse.trailerUnsupported();
+  if (req.method === 'POST' && !route.isCreation(req.path)) throw refuse.postNotCreation(route.path);
+  // checksum-trailer is not offered: a checksum we cannot read must not be taken as verified.
+  if (/(^|,)\s*upload-checksum\s*(,|$)/i.test(req.header('trailer') ?? '')) throw refuse.trailerUnsupported();
+  const length = req.header('upload-length');
+  if (length !== null && !isSafeInteger(length)) throw refuse.badHeader('Upload-Length', length, 'must be a non-negative integer');
+  const deferred = req.header('upload-defer-length');
+  if (deferred !== null && deferred !== '1') throw refuse.badHeader('Upload-Defer-Length', deferred, 'must be 1');
   if (req.method === 'PATCH') {
-    const type = req.headers.get('content-type');
+    const type = req.header('content-type');
     if (type !== OFFSET_OCTET_STREAM) throw refuse.wrongContentType(type);
-    const offset = req.headers.get('upload-offset');
-    if (offset === null || !/^\d+$/.test(offset) || !Number.isSafeInteger(Number(offset))) throw refuse.badOffset(offset);
+    const offset = req.header('upload-offset');
+    if (offset === null || !isSafeInteger(offset)) throw refuse.badOffset(offset);
   }
   if (req.method === 'POST' && carriesBytes(req)) {
     // Bytes under another type would be silently dropped by creation.
-    const type = req.headers.get('content-type');
+    const type = req.header('content-type');
     if (type !== OFFSET_OCTET_STREAM) throw refuse.wrongContentType(type);
   }
 }
 
+function isSafeInteger(text: string): boolean {
+  return NON_NEGATIVE_INTEGER.test(text) && Number.isSafeInteger(Number(text));
+}
+
 /** Whether a request announces body bytes (some clients send a Content-Type with an empty body). */
-export function carriesBytes(req: Request): boolean {
-  const length = req.headers.get('content-length');
-  return (length !== null && length.trim() !== '0') || req.headers.has('transfer-encoding');
+export function carriesBytes(req: UploadRequest): boolean {
+  const length = req.header('content-length');
+  return (length !== null && length.trim() !== '0') || req.header('transfer-encoding') !== null;
 }

@@ -6,10 +6,10 @@ import { Upload } from '@tus/server';
 import { PROJECT_ROOT } from '../e2e/support/app-server';
 import { runProcess } from '../e2e/support/clients';
 import { RedisServer } from '../e2e/support/redis';
-import { readConfig } from './config';
+import { engineSettingsFromEnv } from './config';
 import { connectRedis } from './redis/connection';
 import { RedisSweepLease } from './redis/sweep-lease';
-import { createUploadEngine, type UploadEngine } from './server';
+import { createUploadEngine, type UploadEngine } from './engine';
 
 // Expiration sweeping with several instances on one folder and one Redis
 // (REDIS_URL): an upload another instance is working on is never swept, and
@@ -35,7 +35,7 @@ test.afterEach(() => {
 
 /** One app instance on the shared folder and Redis, without its own sweeper timer. */
 function instance(): UploadEngine {
-  const cfg = readConfig({ UPLOAD_DIR: dir, REDIS_URL: redis.url, UPLOAD_EXPIRES_AFTER: '1m', UPLOAD_SWEEP_INTERVAL: 'off' }, dir);
+  const cfg = engineSettingsFromEnv({ UPLOAD_DIR: dir, REDIS_URL: redis.url, UPLOAD_EXPIRES_AFTER: '1m', UPLOAD_SWEEP_INTERVAL: 'off' }, dir);
   const engine = createUploadEngine(cfg);
   engines.push(engine);
   return engine;
@@ -74,9 +74,9 @@ test('only one instance sweeps at a time: while another holds the sweep turn, a 
   const id = await expiredUpload(b, 3);
   const connection = connectRedis(new URL(redis.url), 'other instance');
   try {
-    const turn = await new RedisSweepLease(connection, b.config.redisKeyPrefix).take();
+    const turn = await new RedisSweepLease(connection, b.settings.redisKeyPrefix).take();
     expect(turn).not.toBeNull();
-    expect(await new RedisSweepLease(connection, b.config.redisKeyPrefix).take()).toBeNull();
+    expect(await new RedisSweepLease(connection, b.settings.redisKeyPrefix).take()).toBeNull();
     expect(await b.sweep()).toBeNull();
     expect(exists(id)).toBe(true);
     await turn?.end();

@@ -1,4 +1,4 @@
-import type { ListingFilter, ListingSort } from '@/tus/catalog-listing';
+import type { ListingFilter, ListingSort } from '@resumable-uploads/engine';
 import { messages, type Language } from '../i18n';
 
 /** Search and sort as a plain GET form: it works before (and without) JavaScript, and the result is a link to keep. */

@@ -1,4 +1,4 @@
-import { LISTING_SORTS, type ListingFilter, type ListingSort } from '@/tus/catalog-listing';
+import { LISTING_SORTS, type ListingFilter, type ListingSort } from '@resumable-uploads/engine';
 
 /** Uploads per page of /uploads. */
 export const PAGE_SIZE = 50;

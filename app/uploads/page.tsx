@@ -1,8 +1,5 @@
 import { cookies } from 'next/headers';
-import { UPLOAD_TOKEN_COOKIE } from '@/tus/access';
-import { applyFilter, totalOf } from '@/tus/catalog-listing';
-import { config } from '@/tus/config';
-import { uploadEngine } from '@/tus/server';
+import { applyFilter, totalOf, UPLOAD_TOKEN_COOKIE, uploadEngine } from '@resumable-uploads/engine';
 import { formatBytes, messages } from '../i18n';
 import { currentLanguage } from '../language';
 import { DeleteSelectedForm } from './delete-selected-button';
@@ -19,7 +16,7 @@ export default async function UploadsPage({ searchParams }: { searchParams: Prom
   const language = await currentLanguage();
   const t = messages(language);
   const query = parsePageQuery(await searchParams);
-  const { catalog, access } = uploadEngine();
+  const { catalog, access, settings } = uploadEngine();
   // With access control on, a visitor sees only their own uploads (the upload_token cookie the dashboard's session set); without one, none.
   const owner = access.subjectOfToken((await cookies()).get(UPLOAD_TOKEN_COOKIE)?.value);
   const all = access.enabled && owner === null ? [] : await catalog.list({ owner: owner ?? undefined });
@@ -29,7 +26,7 @@ export default async function UploadsPage({ searchParams }: { searchParams: Prom
   const page = Math.min(query.page, pages);
   const shown = matched.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   // With UPLOAD_DELETE_FINISHED=deny the server refuses (403) to delete a completed upload: offer no control that would fail.
-  const { deleteFinished } = config();
+  const { deleteFinished } = settings;
   return (
     <section>
       <h1>{t.uploadsTitle}</h1>

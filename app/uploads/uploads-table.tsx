@@ -1,4 +1,4 @@
-import type { CompletedUpload } from '@/tus/catalog';
+import type { CompletedUpload } from '@resumable-uploads/engine';
 import { formatBytes, messages, type Language } from '../i18n';
 import { CopyLinkButton } from './copy-link-button';
 import { DeleteUploadButton } from './delete-upload-button';

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { piecesFor } from '../../app/dashboard/parallel-pieces';
 import { randomFile } from '../../e2e/support/files';
 import playwrightConfig from '../../playwright.config';
-import { readConfig } from '../../tus/config';
+import { engineSettingsFromEnv } from '@resumable-uploads/engine';
+import { dashboardSettingsFromEnv } from '../../app/dashboard/settings';
 import type { BenchServer } from '../servers';
 import { IncompleteUpload, TusClient } from '../tus-client';
 import { expectComplete, formatBytes, megabytesPerSecond, type Measurement, type Workload } from './workload';
@@ -101,7 +102,7 @@ export const dashboard: Workload = {
 
 /** The app's chunk size and pieces for a file of `bytes`, as OURS (started with this environment) gives them to Uppy. */
 function dashboardSettings(bytes: number): { chunk: number; pieces: number } {
-  const { chunkSize, parallelParts, parallelMinSize } = readConfig(process.env);
+  const { chunkSize, parallelParts, parallelMinSize } = dashboardSettingsFromEnv(engineSettingsFromEnv().maxSize);
   // Only the sizes count here; the endpoint is part of resume fingerprints, which this page keeps none of.
   return { chunk: chunkSize, pieces: piecesFor(bytes, { endpoint: '', parallelParts, parallelMinSize }, true) };
 }

@@ -1,12 +1,11 @@
 import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ERRORS, type CancellationContext, type Upload } from '@tus/server';
 import { isStorageFull, refuse } from '../errors';
-import { untouchedNodeBody } from '../node-request';
+import type { UploadRequest } from '../http/request';
 
 export interface BodyReception<T> {
-  /** The request whose body is received. */
-  request: Request;
+  /** The request's body. */
+  body: Readable;
   /** Most bytes accepted; one more is a 413. */
   limit: number;
   context: CancellationContext;
@@ -26,9 +25,8 @@ export interface BodyReception<T> {
  * upload must store as much as possible. When the client vanishes, the
  * reception fails with ABORTED.
  */
-export async function receiveBody<T>({ request, limit, context, onBytes, observe, sink }: BodyReception<T>): Promise<T> {
+export async function receiveBody<T>({ body: source, limit, context, onBytes, observe, sink }: BodyReception<T>): Promise<T> {
   if (context.signal.aborted) throw ERRORS.ABORTED;
-  const source = bodyOf(request);
   const body = new BoundedBody(source, limit, observe, onBytes);
   const onAbort = () => body.stop();
   context.signal.addEventListener('abort', onAbort, { once: true });
@@ -50,17 +48,6 @@ export async function receiveBody<T>({ request, limit, context, onBytes, observe
   } finally {
     context.signal.removeEventListener('abort', onAbort);
   }
-}
-
-/**
- * The request's body as a Node stream: the one our HTTP server received
- * (no copy per chunk) when it is there and untouched, else the Web stream.
- */
-function bodyOf(request: Request): Readable {
-  const native = request.bodyUsed ? null : untouchedNodeBody();
-  if (native) return native;
-  // The DOM and Node typings of ReadableStream differ only in name.
-  return request.body ? Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>) : Readable.from([]);
 }
 
 /**
@@ -166,8 +153,8 @@ async function drain(source: Readable, limit: number): Promise<boolean> {
  * or of the server's maximum while the length is deferred. A declared
  * Content-Length that does not fit is refused before any byte is read.
  */
-export function bodyLimit(req: Request, upload: Upload, maxSize: number): number {
-  const declared = req.headers.get('content-length');
+export function bodyLimit(req: UploadRequest, upload: Upload, maxSize: number): number {
+  const declared = req.header('content-length');
   const length = declared === null ? 0 : Number.parseInt(declared, 10);
   if (upload.size === undefined) {
     if (declared !== null && maxSize > 0 && upload.offset + length > maxSize) throw ERRORS.ERR_SIZE_EXCEEDED;

@@ -1,18 +1,19 @@
-import { EVENTS, type CancellationContext } from '@tus/server';
+import type { CancellationContext } from '@tus/server';
 import { canConcatenate, isComplete } from '../capabilities';
 import { refuse } from '../errors';
+import type { Answer, AnswerHeaders } from '../http/answer';
+import type { UploadRequest } from '../http/request';
 import { TusHandler } from './handler';
 
 /** DELETE (termination): removes an upload, within the server's policy. */
 export class DeleteHandler extends TusHandler {
-  protected async handle(req: Request, context: CancellationContext, headers: Headers): Promise<Response> {
+  protected async handle(req: UploadRequest, urlId: string | null, context: CancellationContext, headers: AnswerHeaders): Promise<Answer> {
     const { store, extensions, deleteFinished } = this.deps;
     // A store that cannot delete must not answer 204 as if it had.
     if (!extensions.termination) throw refuse.terminationUnsupported();
-    const id = this.uploadId(req);
-    await this.incoming(req, id);
+    const id = this.uploadId(urlId);
     await this.authorize(req, id);
-    const lock = await this.lock(req, id, context);
+    const lock = await this.lock(id, context);
     try {
       const { upload, concat } = await this.stateOf(req, id);
       // Partials are pieces, not the user's file: the policy protects finished files.
@@ -25,8 +26,7 @@ export class DeleteHandler extends TusHandler {
     } finally {
       await lock.unlock();
     }
-    const response = new Response(null, { status: 204, headers });
-    this.emit(EVENTS.POST_TERMINATE, req, response, id);
-    return response;
+    this.deps.lifecycle.terminated(id);
+    return this.answer(204, headers);
   }
 }

@@ -1,31 +1,24 @@
-import { EventEmitter } from 'node:events';
-import { DataStore, ERRORS, EVENTS, type CancellationContext, type Lock, type Locker, type ServerOptions, type Upload } from '@tus/server';
+import { ERRORS, type CancellationContext, type DataStore, type Lock, type Locker, type Upload } from '@tus/server';
 import type { AccessPolicy } from '../access';
 import { canKeepState, canStage, type StagedChunk, type UploadState } from '../capabilities';
 import { ChunkDigest, parseUploadChecksum, type ExpectedChecksum } from '../checksum';
-import { UploadError, isStorageFull, refuse } from '../errors';
+import { answerOf, isStorageFull, refuse, UploadError } from '../errors';
 import type { ExpirationPolicy } from '../expiration';
 import type { Extensions } from '../extensions';
 import type { FinalAssembler } from '../final-assembly';
-import { uploadIdOf } from '../upload-url';
+import type { UploadHooks, UploadLifecycle } from '../hooks';
+import type { Answer, AnswerHeaders } from '../http/answer';
+import type { UploadRequest } from '../http/request';
 import { receiveBody } from './body';
+import type { LocationPolicy } from './location';
 
-/** The event a handler emits when it is done writing a request's bytes into an upload (or failed to). */
-export const WRITE_SPAN = 'upload.write';
-
-/** When a request wrote into an upload, starting at `offset`. */
-export interface WriteSpan {
-  id: string;
-  offset: number;
-  startedAt: Date;
-  endedAt: Date;
-}
-
-/** What every handler works with, composed once in server.ts. */
+/** What every handler works with, composed once in engine.ts. */
 export interface HandlerDeps {
   store: DataStore;
-  /** The server's options after its constructor filled in the defaults (locker, intervals). */
-  options: ServerOptions;
+  locker: Locker;
+  /** Largest upload accepted, in bytes; 0 for no limit. */
+  maxSize: number;
+  location: LocationPolicy;
   extensions: Extensions;
   expiration: ExpirationPolicy;
   deleteFinished: boolean;
@@ -33,22 +26,23 @@ export interface HandlerDeps {
   finals: FinalAssembler | null;
   /** Who may use which upload (open mode: anyone, any upload). */
   access: AccessPolicy;
+  hooks: UploadHooks;
+  lifecycle: UploadLifecycle;
+  /** How often a running PATCH reports its progress. */
+  progressIntervalMs: number;
 }
 
 /**
- * One tus method. @tus/server dispatches to `send(req, context, headers)` of
- * the handler registered for the method (its `handlers` map), after setting
- * Tus-Resumable and CORS on `headers`; these handlers replace its own where
- * the library falls short of the protocol (see README, "Protocol").
+ * One tus method: `send` answers a request whose preconditions (endpoint.ts)
+ * passed, on top of the headers already decided (Tus-Resumable). Refusals are
+ * answers, never thrown past `send`; anything else thrown is a bug.
  */
-export abstract class TusHandler extends EventEmitter {
-  constructor(protected readonly deps: HandlerDeps) {
-    super();
-  }
+export abstract class TusHandler {
+  constructor(protected readonly deps: HandlerDeps) {}
 
-  async send(req: Request, context: CancellationContext, headers: Headers = new Headers()): Promise<Response> {
+  async send(req: UploadRequest, id: string | null, context: CancellationContext, headers: AnswerHeaders): Promise<Answer> {
     try {
-      return await this.handle(req, context, headers);
+      return await this.handle(req, id, context, headers);
     } catch (thrown) {
       // A full disk is not the server's bug but a state that passes: a clear, retriable 507 instead of an opaque 500.
       const error = isStorageFull(thrown) ? refuse.storageFull() : thrown;
@@ -57,30 +51,25 @@ export abstract class TusHandler extends EventEmitter {
         // The body was not read (or not to the end): the connection cannot be reused.
         context.abort();
       }
-      if (error instanceof UploadError) {
-        const response = error.toResponse(headers);
-        if (context.signal.aborted) response.headers.set('Connection', 'close');
-        return response;
-      }
-      throw error;
+      const answer = answerOf(error, headers);
+      if (answer === null) throw error;
+      return answer;
     }
   }
 
-  protected abstract handle(req: Request, context: CancellationContext, headers: Headers): Promise<Response>;
+  /** `id`: the upload the URL names, or null for the creation URL and malformed ids. */
+  protected abstract handle(req: UploadRequest, id: string | null, context: CancellationContext, headers: AnswerHeaders): Promise<Answer>;
 
   /** Whether a refusal must close the connection because the request has a body. */
   protected readonly abortsOnError: boolean = false;
 
-  protected uploadId(req: Request): string {
-    const id = uploadIdOf(req.url);
+  protected uploadId(id: string | null): string {
     if (id === null) throw refuse.notFound();
     return id;
   }
 
-  protected async lock(req: Request, id: string, context: CancellationContext): Promise<Lock> {
-    const { locker } = this.deps.options;
-    const resolved: Locker = typeof locker === 'function' ? await locker(req) : await locker;
-    const lock = resolved.newLock(id);
+  protected async lock(id: string, context: CancellationContext): Promise<Lock> {
+    const lock = this.deps.locker.newLock(id);
     await lock.lock(context.signal, () => context.cancel());
     return lock;
   }
@@ -90,7 +79,7 @@ export abstract class TusHandler extends EventEmitter {
    * upload is answered exactly as one that does not exist (404), so nobody
    * learns which ids are in use.
    */
-  protected async stateOf(req: Request, id: string): Promise<UploadState> {
+  protected async stateOf(req: UploadRequest, id: string): Promise<UploadState> {
     const { store, access } = this.deps;
     const state = canKeepState(store)
       ? await store.readState(id)
@@ -105,27 +94,19 @@ export abstract class TusHandler extends EventEmitter {
    * its owner's running PATCH either (asking for a lock does). The owner never
    * changes after creation, so reading it without the lock is safe.
    */
-  protected async authorize(req: Request, id: string): Promise<void> {
+  protected async authorize(req: UploadRequest, id: string): Promise<void> {
     if (this.deps.access.enabled) await this.stateOf(req, id);
   }
 
-  protected async maxSize(req: Request, id: string | null): Promise<number> {
-    const { maxSize } = this.deps.options;
-    return typeof maxSize === 'function' ? maxSize(req, id) : (maxSize ?? 0);
-  }
-
-  protected async incoming(req: Request, id: string): Promise<void> {
-    await this.deps.options.onIncomingRequest?.(req, id);
-  }
-
   /** Runs the onUploadFinish hook; what it returns may change the answer. */
-  protected async finishHook(req: Request, upload: Upload, answer: Answer): Promise<void> {
-    const hook = this.deps.options.onUploadFinish;
+  protected async finishHook(req: UploadRequest, upload: Upload, answer: Answer): Promise<void> {
+    const hook = this.deps.hooks.onUploadFinish;
     if (!hook) return;
     const patch = await hook(req, upload);
-    if (patch.status_code) answer.status = patch.status_code;
+    if (!patch) return;
+    if (patch.status) answer.status = patch.status;
     if (patch.body) answer.body = patch.body;
-    if (patch.headers) for (const [name, value] of Object.entries(patch.headers)) answer.headers.set(name, String(value));
+    if (patch.headers) Object.assign(answer.headers, patch.headers);
   }
 
   /**
@@ -134,7 +115,7 @@ export abstract class TusHandler extends EventEmitter {
    * mismatch (460) or a chunk cut short leaves the upload as it was.
    */
   protected async receive(
-    req: Request,
+    req: UploadRequest,
     upload: Upload,
     limit: number,
     context: CancellationContext,
@@ -145,13 +126,12 @@ export abstract class TusHandler extends EventEmitter {
       return await this.receiveInto(req, upload, limit, context, checksum);
     } finally {
       // Emitted under the upload's lock: the spans of one upload's writes never overlap, across instances too (the tests check it).
-      const span: WriteSpan = { id: upload.id, offset: upload.offset, startedAt, endedAt: new Date() };
-      this.emit(WRITE_SPAN, span);
+      this.deps.lifecycle.wrote({ id: upload.id, offset: upload.offset, startedAt, endedAt: new Date() });
     }
   }
 
   private async receiveInto(
-    req: Request,
+    req: UploadRequest,
     upload: Upload,
     limit: number,
     context: CancellationContext,
@@ -159,9 +139,9 @@ export abstract class TusHandler extends EventEmitter {
   ): Promise<number> {
     const { store } = this.deps;
     if (checksum && !canStage(store)) throw refuse.checksumUnsupportedByStore();
-    const progress = this.progressReporter(req, upload);
+    const progress = this.progressReporter(upload);
     const onBytes = progress?.report;
-    const reception = { request: req, limit, context, onBytes };
+    const reception = { body: req.body(), limit, context, onBytes };
     let staged: StagedChunk;
     let digest: ChunkDigest;
     try {
@@ -191,19 +171,19 @@ export abstract class TusHandler extends EventEmitter {
   }
 
   /** The Upload-Checksum of a request, or null; a store that cannot verify refuses rather than ignore it. */
-  protected expectedChecksum(req: Request): ExpectedChecksum | null {
-    const header = req.headers.get('upload-checksum');
+  protected expectedChecksum(req: UploadRequest): ExpectedChecksum | null {
+    const header = req.header('upload-checksum');
     if (header !== null && !this.deps.extensions.checksum) throw refuse.checksumUnsupportedByStore();
     return parseUploadChecksum(header);
   }
 
   /**
-   * Progress for POST_RECEIVE listeners (the event log), at most once per
-   * interval and always for the latest count, also when the body then stalls.
+   * Progress for the lifecycle (the event log), at most once per interval and
+   * always for the latest count, also when the body then stalls.
    */
-  private progressReporter(req: Request, upload: Upload): ProgressReporter | undefined {
-    if (this.listenerCount(EVENTS.POST_RECEIVE) === 0) return undefined;
-    const interval = this.deps.options.postReceiveInterval ?? 1000;
+  private progressReporter(upload: Upload): ProgressReporter | undefined {
+    const { lifecycle, progressIntervalMs } = this.deps;
+    if (!lifecycle.reportsProgress) return undefined;
     let latest = 0;
     let timer: NodeJS.Timeout | undefined;
     return {
@@ -211,28 +191,17 @@ export abstract class TusHandler extends EventEmitter {
         latest = received;
         timer ??= setTimeout(() => {
           timer = undefined;
-          this.emit(EVENTS.POST_RECEIVE, req, { ...upload, offset: upload.offset + latest });
-        }, interval);
+          lifecycle.progress(upload.id, upload.offset + latest);
+        }, progressIntervalMs);
       },
       stop: () => clearTimeout(timer),
     };
   }
 
-  /** A response's pieces while it is being decided. */
-  protected answer(status: number, headers: Headers): Answer {
-    return { status, headers, body: '' };
+  /** An answer with no body (whatever hooks may add). */
+  protected answer(status: number, headers: AnswerHeaders): Answer {
+    return { status, headers, body: null };
   }
-
-  protected respond({ status, headers, body }: Answer): Response {
-    const empty = status === 204 || status === 304 || body === '';
-    return new Response(empty ? null : body, { status, headers });
-  }
-}
-
-export interface Answer {
-  status: number;
-  headers: Headers;
-  body: string;
 }
 
 interface ProgressReporter {

@@ -2,21 +2,21 @@ import { Metadata, type CancellationContext } from '@tus/server';
 import { isComplete, type UploadState } from '../capabilities';
 import { refuse, unavailableAsLocked } from '../errors';
 import { formatExpiry } from '../expiration';
+import type { Answer, AnswerHeaders } from '../http/answer';
+import type { UploadRequest } from '../http/request';
 import { TusHandler } from './handler';
 
 /** HEAD: where an upload stands, so a client knows where to resume. */
 export class HeadHandler extends TusHandler {
-  protected async handle(req: Request, context: CancellationContext, headers: Headers): Promise<Response> {
+  protected async handle(req: UploadRequest, id: string | null, context: CancellationContext, headers: AnswerHeaders): Promise<Answer> {
     try {
-      return await this.describe(req, context, headers);
+      return await this.describe(req, this.uploadId(id), context, headers);
     } catch (error) {
       throw unavailableAsLocked(error);
     }
   }
 
-  private async describe(req: Request, context: CancellationContext, headers: Headers): Promise<Response> {
-    const id = this.uploadId(req);
-    await this.incoming(req, id);
+  private async describe(req: UploadRequest, id: string, context: CancellationContext, headers: AnswerHeaders): Promise<Answer> {
     await this.authorize(req, id);
     let state = await this.locked(req, id, context);
     const { concat } = state;
@@ -32,20 +32,20 @@ export class HeadHandler extends TusHandler {
     if (!complete && !isFinal && this.deps.expiration.hasExpired(lastActivity)) throw refuse.expired();
 
     // Proxies and browsers must never answer a resume from a cached offset.
-    headers.set('Cache-Control', 'no-store');
+    headers['Cache-Control'] = 'no-store';
     // A final has no offset of its own until it is assembled.
-    if (!isFinal || complete) headers.set('Upload-Offset', String(upload.offset));
-    if (upload.size !== undefined) headers.set('Upload-Length', String(upload.size));
-    else if (!isFinal) headers.set('Upload-Defer-Length', '1');
-    if (upload.metadata !== undefined) headers.set('Upload-Metadata', Metadata.stringify(upload.metadata));
-    if (concat) headers.set('Upload-Concat', concat.kind === 'partial' ? 'partial' : concat.header);
+    if (!isFinal || complete) headers['Upload-Offset'] = String(upload.offset);
+    if (upload.size !== undefined) headers['Upload-Length'] = String(upload.size);
+    else if (!isFinal) headers['Upload-Defer-Length'] = '1';
+    if (upload.metadata !== undefined) headers['Upload-Metadata'] = Metadata.stringify(upload.metadata);
+    if (concat) headers['Upload-Concat'] = concat.kind === 'partial' ? 'partial' : concat.header;
     const expires = !complete && !isFinal ? this.deps.expiration.expiresAt(lastActivity) : null;
-    if (expires) headers.set('Upload-Expires', formatExpiry(expires));
-    return new Response(null, { status: 200, headers });
+    if (expires) headers['Upload-Expires'] = formatExpiry(expires);
+    return this.answer(200, headers);
   }
 
-  private async locked(req: Request, id: string, context: CancellationContext): Promise<UploadState> {
-    const lock = await this.lock(req, id, context);
+  private async locked(req: UploadRequest, id: string, context: CancellationContext): Promise<UploadState> {
+    const lock = await this.lock(id, context);
     try {
       return await this.stateOf(req, id);
     } finally {

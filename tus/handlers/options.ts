@@ -1,15 +1,15 @@
 import { TUS_VERSION } from '@tus/server';
+import type { Answer, AnswerHeaders } from '../http/answer';
 import { TusHandler } from './handler';
 
 /** OPTIONS: what this server can do, exactly as composed in extensions.ts. */
 export class OptionsHandler extends TusHandler {
-  protected async handle(req: Request, _context: unknown, headers: Headers): Promise<Response> {
-    const { extensions } = this.deps;
-    headers.set('Tus-Version', TUS_VERSION.join(','));
-    headers.set('Tus-Extension', extensions.advertised.join(','));
-    const maxSize = await this.maxSize(req, null);
-    if (maxSize > 0) headers.set('Tus-Max-Size', String(maxSize));
-    if (extensions.checksum) headers.set('Tus-Checksum-Algorithm', extensions.checksumAlgorithms.join(','));
-    return new Response(null, { status: 204, headers });
+  protected async handle(_req: unknown, _id: unknown, _context: unknown, headers: AnswerHeaders): Promise<Answer> {
+    const { extensions, maxSize } = this.deps;
+    headers['Tus-Version'] = TUS_VERSION.join(',');
+    headers['Tus-Extension'] = extensions.advertised.join(',');
+    if (maxSize > 0) headers['Tus-Max-Size'] = String(maxSize);
+    if (extensions.checksum) headers['Tus-Checksum-Algorithm'] = extensions.checksumAlgorithms.join(',');
+    return this.answer(204, headers);
   }
 }

@@ -1,7 +1,9 @@
-import { ERRORS, EVENTS, type CancellationContext, type Upload } from '@tus/server';
+import { ERRORS, type CancellationContext, type Upload } from '@tus/server';
 import { canKeepState, isComplete } from '../capabilities';
 import { refuse } from '../errors';
 import { formatExpiry } from '../expiration';
+import type { Answer, AnswerHeaders } from '../http/answer';
+import type { UploadRequest } from '../http/request';
 import { bodyLimit } from './body';
 import { TusHandler } from './handler';
 
@@ -13,16 +15,15 @@ import { TusHandler } from './handler';
 export class PatchHandler extends TusHandler {
   protected override readonly abortsOnError = true;
 
-  protected async handle(req: Request, context: CancellationContext, headers: Headers): Promise<Response> {
-    const id = this.uploadId(req);
+  protected async handle(req: UploadRequest, urlId: string | null, context: CancellationContext, headers: AnswerHeaders): Promise<Answer> {
+    const id = this.uploadId(urlId);
     // Headers were checked by preconditions.ts before the request got here.
-    const offset = Number(req.headers.get('upload-offset'));
+    const offset = Number(req.header('upload-offset'));
     const checksum = this.expectedChecksum(req);
-    await this.incoming(req, id);
-    const maxSize = await this.maxSize(req, id);
+    const { maxSize, lifecycle } = this.deps;
     await this.authorize(req, id);
 
-    const lock = await this.lock(req, id, context);
+    const lock = await this.lock(id, context);
     let upload: Upload;
     try {
       const state = await this.stateOf(req, id);
@@ -40,27 +41,26 @@ export class PatchHandler extends TusHandler {
       await lock.unlock();
     }
 
-    headers.set('Upload-Offset', String(upload.offset));
+    headers['Upload-Offset'] = String(upload.offset);
     const answer = this.answer(204, headers);
     const complete = isComplete(upload);
     if (complete) {
       await this.finishHook(req, upload, answer);
     } else {
       const expires = this.deps.expiration.expiresAt(new Date());
-      if (expires) headers.set('Upload-Expires', formatExpiry(expires));
+      if (expires) headers['Upload-Expires'] = formatExpiry(expires);
     }
-    const response = this.respond(answer);
     if (complete) {
-      this.emit(EVENTS.POST_FINISH, req, response, upload);
+      lifecycle.finished(upload);
       // A final waiting for this part is complete before this PATCH is answered.
       await this.deps.finals?.partialFinished(id);
     }
-    return response;
+    return answer;
   }
 
   /** Upload-Length on a PATCH declares a deferred length, once. */
-  private async declareLength(req: Request, upload: Upload, maxSize: number): Promise<void> {
-    const header = req.headers.get('upload-length');
+  private async declareLength(req: UploadRequest, upload: Upload, maxSize: number): Promise<void> {
+    const header = req.header('upload-length');
     if (header === null) return;
     const size = Number.parseInt(header, 10);
     if (!this.deps.extensions.creationDeferLength) throw ERRORS.UNSUPPORTED_CREATION_DEFER_LENGTH_EXTENSION;

@@ -1,8 +1,10 @@
-import { ERRORS, EVENTS, Metadata, Uid, Upload, type CancellationContext } from '@tus/server';
+import { ERRORS, Metadata, Uid, Upload, type CancellationContext } from '@tus/server';
 import { canConcatenate, canCreateWithDetails, isComplete, type UploadState } from '../capabilities';
 import { parseUploadConcat, partIdsOf, type ConcatRequest, type ConcatRole } from '../concatenation';
 import { isStorageFull, refuse, UploadError } from '../errors';
 import { formatExpiry } from '../expiration';
+import type { Answer, AnswerHeaders } from '../http/answer';
+import type { UploadRequest } from '../http/request';
 import { carriesBytes, OFFSET_OCTET_STREAM } from '../preconditions';
 import { bodyLimit } from './body';
 import { TusHandler } from './handler';
@@ -16,32 +18,28 @@ import { uploadBases, uploadLocation } from './location';
 export class PostHandler extends TusHandler {
   protected override readonly abortsOnError = true;
 
-  protected async handle(req: Request, context: CancellationContext, headers: Headers): Promise<Response> {
-    const { store, extensions, expiration, options } = this.deps;
-    const concat = parseUploadConcat(req.headers.get('upload-concat'));
+  protected async handle(req: UploadRequest, _id: string | null, context: CancellationContext, headers: AnswerHeaders): Promise<Answer> {
+    const { store, extensions, expiration, maxSize, hooks, lifecycle } = this.deps;
+    const concat = parseUploadConcat(req.header('upload-concat'));
     if (concat && !extensions.concatenation) throw refuse.concatUnsupported();
     const declaredLength = this.declaredLength(req, concat);
-    const metadata = parseMetadata(req.headers.get('upload-metadata'));
+    const metadata = parseMetadata(req.header('upload-metadata'));
     const checksum = this.expectedChecksum(req);
-    const withBody = req.headers.get('content-type') === OFFSET_OCTET_STREAM;
+    const withBody = req.header('content-type') === OFFSET_OCTET_STREAM;
     if (concat?.kind === 'final' && withBody && carriesBytes(req)) throw refuse.bodyOnCreationUnsupported();
 
-    const id = await (options.namingFunction ?? Uid.rand)(req, metadata);
-    const maxSize = await this.maxSize(req, id);
+    const id = Uid.rand();
     if (declaredLength !== undefined && maxSize > 0 && declaredLength > maxSize) throw ERRORS.ERR_MAX_SIZE_EXCEEDED;
     const role = concat ? await this.roleFor(req, concat, maxSize) : null;
-    await this.incoming(req, id);
 
     const isFinal = role?.role.kind === 'final';
     const upload = new Upload({ id, size: isFinal ? role?.size : declaredLength, offset: 0, metadata });
-    if (options.onUploadCreate) {
-      const patch = await options.onUploadCreate(req, upload);
-      if (patch.metadata) upload.metadata = patch.metadata;
-    }
+    const patch = await hooks.onUploadCreate?.(req, upload);
+    if (patch?.metadata) upload.metadata = patch.metadata;
     // Refuse a body that cannot fit before anything exists, rather than leave an orphan behind a 413.
     const limit = withBody && !isFinal ? bodyLimit(req, upload, maxSize) : 0;
 
-    const lock = await this.lock(req, id, context);
+    const lock = await this.lock(id, context);
     let location: string;
     let receivedBody = false;
     try {
@@ -51,8 +49,8 @@ export class PostHandler extends TusHandler {
       if (role) await this.concatenater().createUpload(upload, { concat: role.role, owner, bytesFollow });
       else if (canCreateWithDetails(store)) await store.createUpload(upload, { owner, bytesFollow });
       else await store.create(upload);
-      location = uploadLocation(req, id, options);
-      this.emit(EVENTS.POST_CREATE, req, upload, location);
+      location = uploadLocation(req, id, this.deps.location);
+      lifecycle.created(upload, role?.role.kind ?? null);
       if (role?.role.kind === 'final') {
         // Parts already complete: assembled now, so the 201 means the file is there.
         if (role.partsComplete) {
@@ -80,26 +78,25 @@ export class PostHandler extends TusHandler {
     }
 
     const answer = this.answer(201, headers);
-    if (receivedBody) headers.set('Upload-Offset', String(upload.offset));
+    if (receivedBody) headers['Upload-Offset'] = String(upload.offset);
     const complete = isComplete(upload);
     if (complete) await this.finishHook(req, upload, answer);
     else if (!isFinal) {
       const expires = expiration.expiresAt(new Date());
-      if (expires) headers.set('Upload-Expires', formatExpiry(expires));
+      if (expires) headers['Upload-Expires'] = formatExpiry(expires);
     }
-    if (answer.status === 201 || (answer.status >= 300 && answer.status < 400)) headers.set('Location', location);
-    const response = this.respond(answer);
+    if (answer.status === 201 || (answer.status >= 300 && answer.status < 400)) headers.Location = location;
     if (complete) {
-      this.emit(EVENTS.POST_FINISH, req, response, upload);
+      lifecycle.finished(upload);
       if (role?.role.kind === 'partial') await this.deps.finals?.partialFinished(id);
     }
-    return response;
+    return answer;
   }
 
   /** Upload-Length, or undefined when deferred or taken from the parts of a final. */
-  private declaredLength(req: Request, concat: ConcatRequest | null): number | undefined {
-    const length = req.headers.get('upload-length');
-    const deferred = req.headers.get('upload-defer-length');
+  private declaredLength(req: UploadRequest, concat: ConcatRequest | null): number | undefined {
+    const length = req.header('upload-length');
+    const deferred = req.header('upload-defer-length');
     if (concat?.kind === 'final') {
       if (length !== null) throw refuse.finalWithLength();
       if (deferred !== null) throw refuse.badConcat('final uploads take their length from their parts: do not send Upload-Defer-Length');
@@ -111,9 +108,9 @@ export class PostHandler extends TusHandler {
   }
 
   /** What the new upload is in a concatenation; for a final, its parts are checked and its length summed. */
-  private async roleFor(req: Request, concat: ConcatRequest, maxSize: number): Promise<Role> {
+  private async roleFor(req: UploadRequest, concat: ConcatRequest, maxSize: number): Promise<Role> {
     if (concat.kind === 'partial') return { role: { kind: 'partial' }, size: undefined, partsComplete: false };
-    const parts = partIdsOf(concat.urls, req.url, uploadBases(req, this.deps.options));
+    const parts = partIdsOf(concat.urls, new URL(req.path, req.origin).href, uploadBases(req, this.deps.location));
     const states = await Promise.all(parts.map((id) => this.partState(req, id)));
     let size: number | undefined = 0;
     for (const [index, state] of states.entries()) {
@@ -129,7 +126,7 @@ export class PostHandler extends TusHandler {
   }
 
   /** A part of a final: another subject's partial is as unknown as one that does not exist. */
-  private async partState(req: Request, id: string): Promise<UploadState> {
+  private async partState(req: UploadRequest, id: string): Promise<UploadState> {
     try {
       return await this.stateOf(req, id);
     } catch (error) {
@@ -152,8 +149,13 @@ interface Role {
   partsComplete: boolean;
 }
 
+/**
+ * Upload-Metadata, or undefined without any. An empty value means none:
+ * tuspy always sends the header, empty when the upload has no metadata (tusd
+ * reads it so too; @tus/server refuses it, so tuspy could never create).
+ */
 function parseMetadata(header: string | null): Record<string, string | null> | undefined {
-  if (!header) return undefined;
+  if (header === null || header.trim() === '') return undefined;
   try {
     return Metadata.parse(header);
   } catch {

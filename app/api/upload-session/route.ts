@@ -1,7 +1,4 @@
-import { issueUploadToken } from '@/tus/access-tokens';
-import { UPLOAD_TOKEN_COOKIE, unauthorized } from '@/tus/access';
-import { config } from '@/tus/config';
-import { uploadEngine } from '@/tus/server';
+import { issueUploadToken, unauthorized, UPLOAD_TOKEN_COOKIE, uploadEngine } from '@resumable-uploads/engine';
 import { uploaderOf } from '../../upload-identity';
 
 export const dynamic = 'force-dynamic';
@@ -17,9 +14,9 @@ const SESSION_TTL_MS = 7 * 24 * 3_600_000;
  * theirs expire. In open mode there is no token: `{ "token": null }`.
  */
 export async function GET(request: Request): Promise<Response> {
-  const { uploadTokenSecret: secret, trustProxy, publicUrl } = config();
+  const { uploadTokenSecret: secret, trustProxy, publicUrl } = uploadEngine().settings;
   const headers = new Headers({ 'Cache-Control': 'no-store' });
-  if (secret === null || !uploadEngine().access.enabled) return Response.json({ token: null }, { headers });
+  if (secret === null) return Response.json({ token: null }, { headers });
   const subject = await uploaderOf(request);
   if (subject === null) return unauthorized().toResponse(headers);
   const token = issueUploadToken(secret, subject, SESSION_TTL_MS);

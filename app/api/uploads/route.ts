@@ -1,8 +1,4 @@
-import { applyFilter, pageAfter } from '@/tus/catalog-listing';
-import { unauthorized } from '@/tus/access';
-import { isUploadError } from '@/tus/errors';
-import { parseListingRequest, type ListingRequest } from '@/tus/listing-request';
-import { uploadEngine } from '@/tus/server';
+import { applyFilter, isUploadError, pageAfter, parseListingRequest, unauthorized, uploadEngine, type ListingRequest } from '@resumable-uploads/engine';
 
 export const dynamic = 'force-dynamic';
 

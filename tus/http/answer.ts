@@ -1,0 +1,18 @@
+/** Response headers by their usual capitalisation; the handlers always use the same spelling for one header. */
+export type AnswerHeaders = Record<string, string>;
+
+/**
+ * A response of the upload endpoint before it is written: by the Node adapter
+ * with `writeHead`, or turned into a Web `Response` for a Next.js route.
+ */
+export interface Answer {
+  status: number;
+  headers: AnswerHeaders;
+  /** Text (refusals, hooks' answers), a stream (downloads), or nothing. */
+  body: string | ReadableStream<Uint8Array> | null;
+}
+
+/** Node knows no reason phrase for tus's own 460. */
+export function reasonOf(status: number): string | undefined {
+  return status === 460 ? 'Checksum Mismatch' : undefined;
+}

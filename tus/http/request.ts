@@ -1,0 +1,71 @@
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+
+/**
+ * A request to the upload endpoint as the handlers read it, whichever server
+ * received it. The Node adapter reads it straight off an IncomingMessage (no
+ * Web Request is built on the hot path); the Web adapter off a `Request`.
+ */
+export interface UploadRequest {
+  /** Upper-case method, after X-HTTP-Method-Override. */
+  readonly method: string;
+  /** The path as received, still percent-encoded, without the query. */
+  readonly path: string;
+  /** `http://host[:port]` as this server was reached (relative URLs resolve against it). */
+  readonly origin: string;
+  /** A header's value by lower-case name; repeated headers joined by a comma. Null when absent. */
+  header(name: string): string | null;
+  /** The body as a Node stream; read it once. */
+  body(): Readable;
+}
+
+/** Reads the request a Node server received; the body is the IncomingMessage itself. */
+export function fromNode(req: IncomingMessage): UploadRequest {
+  const target = req.url ?? '/';
+  const encrypted = (req.socket as Partial<TLSSocket>).encrypted === true;
+  const host = req.headers.host ?? 'localhost';
+  return {
+    method: req.method ?? 'GET',
+    path: pathOf(target, host),
+    origin: `${encrypted ? 'https' : 'http'}://${host}`,
+    header(name) {
+      const value = req.headers[name];
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    },
+    body: () => req,
+  };
+}
+
+/** Reads a Web `Request` (a Next.js route, `next dev`); its body is adapted when read. */
+export function fromWeb(request: Request): UploadRequest {
+  const url = new URL(request.url);
+  return {
+    method: request.method,
+    path: url.pathname,
+    origin: url.origin,
+    header: (name) => request.headers.get(name),
+    body: () =>
+      // The DOM and Node typings of ReadableStream differ only in name.
+      request.body ? Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>) : Readable.from([]),
+  };
+}
+
+/** The same request under another method (X-HTTP-Method-Override). */
+export function withMethod(req: UploadRequest, method: string): UploadRequest {
+  return { method, path: req.path, origin: req.origin, header: (name) => req.header(name), body: () => req.body() };
+}
+
+/** The path of a request target: origin-form (`/a?b`) as is, absolute-form (`http://h/a`) parsed. */
+function pathOf(target: string, host: string): string {
+  if (target.startsWith('/')) {
+    const query = target.indexOf('?');
+    return query === -1 ? target : target.slice(0, query);
+  }
+  try {
+    return new URL(target, `http://${host}`).pathname;
+  } catch {
+    return target;
+  }
+}
