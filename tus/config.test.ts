@@ -38,7 +38,9 @@ test('settings given in code are completed with the defaults and checked', () =>
     null,
     7 * 86_400_000,
   ]);
-  expect(() => engineSettings({ maxSize: 0 }, cwd)).toThrow('Invalid configuration: maxSize must be a whole number of bytes, at least 1 (got 0)');
+  expect(() => engineSettings({ maxSize: 0 }, cwd)).toThrow(
+    'Invalid configuration: maxSize must be a whole number of bytes, at least 1 (got 0)',
+  );
   expect(() => engineSettings({ uploadStore: 's3' }, cwd)).toThrow('Invalid configuration: s3 is required when uploadStore is s3');
   expect(() => engineSettings({ uploadTokenSecret: 'short' }, cwd)).toThrow(/uploadTokenSecret must be at least 32 characters/);
 });

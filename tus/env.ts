@@ -146,4 +146,3 @@ export function readRequired(env: Env, name: string, why: string): string {
   if (raw === undefined || raw === '') throw new ConfigError(name, `is required ${why}`);
   return raw;
 }
-

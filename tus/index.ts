@@ -10,7 +10,15 @@ export { createUploadEngine, type UploadEngine, type UploadStore } from './engin
 export { configureUploadEngine, startUploads, uploadEngine } from './process-engine';
 
 // Settings: typed in code, or read from the environment.
-export { ENGINE_DEFAULTS, engineSettings, engineSettingsFromEnv, MIN_S3_PART_SIZE, type EngineOptions, type EngineSettings, type S3Settings } from './config';
+export {
+  ENGINE_DEFAULTS,
+  engineSettings,
+  engineSettingsFromEnv,
+  MIN_S3_PART_SIZE,
+  type EngineOptions,
+  type EngineSettings,
+  type S3Settings,
+} from './config';
 export { ConfigError, parseByteSize, parseDuration, readBoolean, readBytes, readChoice, readDuration, readInteger, type Env } from './env';
 
 // Hooks, and the request they are given.
@@ -26,7 +34,16 @@ export { issueUploadToken, verifyUploadToken } from './access-tokens';
 
 // The completed uploads, for an uploads page or a JSON listing.
 export type { CompletedUpload } from './catalog';
-export { applyFilter, LISTING_SORTS, pageAfter, totalOf, type ListingFilter, type ListingPage, type ListingSort, type ListingTotal } from './catalog-listing';
+export {
+  applyFilter,
+  LISTING_SORTS,
+  pageAfter,
+  totalOf,
+  type ListingFilter,
+  type ListingPage,
+  type ListingSort,
+  type ListingTotal,
+} from './catalog-listing';
 export { parseListingRequest, type ListingRequest } from './listing-request';
 
 // Stores, for scripts and tests that work on uploads directly.

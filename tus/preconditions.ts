@@ -24,7 +24,8 @@ export function applyMethodOverride(req: UploadRequest): UploadRequest {
   return withMethod(req, method);
 }
 
-const NON_NEGATIVE_INTEGER = /^\d+$/;
+/** A non-negative integer written one way only: no sign, no leading zero ("05" is refused, as @tus/server refuses it). */
+const NON_NEGATIVE_INTEGER = /^(0|[1-9]\d*)$/;
 
 /** Throws the UploadError a request deserves before any upload is touched. */
 export function checkPreconditions(req: UploadRequest, route: UploadRoute): void {

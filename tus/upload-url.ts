@@ -22,7 +22,8 @@ export class UploadRoute {
   private readonly prefix: string;
 
   constructor(readonly path: string) {
-    if (!/^\/[^?#]*[^/?#]$/.test(path)) throw new Error(`the upload path must start with / and not end with one (got ${JSON.stringify(path)})`);
+    if (!/^\/[^?#]*[^/?#]$/.test(path))
+      throw new Error(`the upload path must start with / and not end with one (got ${JSON.stringify(path)})`);
     this.prefix = `${path}/`;
   }
 

@@ -12,6 +12,10 @@ export function webHandler(serve: (req: UploadRequest) => Promise<EndpointAnswer
     const answer = await serve(fromWeb(request));
     const empty = answer.status === 204 || answer.status === 304 || request.method === 'HEAD';
     if (empty && answer.body !== null && typeof answer.body !== 'string') void answer.body.cancel().catch(() => undefined);
-    return new Response(empty ? null : answer.body, { status: answer.status, statusText: reasonOf(answer.status), headers: answer.headers });
+    return new Response(empty ? null : answer.body, {
+      status: answer.status,
+      statusText: reasonOf(answer.status),
+      headers: answer.headers,
+    });
   };
 }

@@ -1,4 +1,12 @@
-import { applyFilter, isUploadError, pageAfter, parseListingRequest, unauthorized, uploadEngine, type ListingRequest } from '@resumable-uploads/engine';
+import {
+  applyFilter,
+  isUploadError,
+  pageAfter,
+  parseListingRequest,
+  unauthorized,
+  uploadEngine,
+  type ListingRequest,
+} from '@resumable-uploads/engine';
 
 export const dynamic = 'force-dynamic';
 

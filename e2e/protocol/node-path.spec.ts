@@ -3,40 +3,43 @@ import net from 'node:net';
 import { createUpload, head, patch, rawRequest, TUS } from '../support/http';
 import { expect, test } from './server-fixture';
 
-// serve.ts answers tus methods on exact upload URLs itself, with the route's
-// own handler (tus/direct-dispatch.ts), and leaves everything else to
-// Next.js. Next.js marks every answer it builds with `Vary: rsc, …`: its
-// absence shows who answered.
+// The production server (the package's startUploadServer) hands every
+// request under the endpoint to the engine on Node's own objects, and only
+// the rest of the site to Next.js. Next.js marks every answer it builds with
+// `Vary: rsc, …`: its absence shows who answered.
 
 const servedByNext = (vary: string | string[] | undefined) => /\brsc\b/i.test(String(vary ?? ''));
 
-test('creation, HEAD, PATCH, OPTIONS and DELETE on exact upload URLs are answered without Next.js', async ({ app }) => {
-  // serve.ts loads the direct path just after it starts listening; until then Next.js answers.
-  await expect
-    .poll(async () => servedByNext((await rawRequest(app.endpoint, { method: 'OPTIONS', headers: {} })).headers.vary), { timeout: 30_000 })
-    .toBe(false);
+test('every method on the endpoint is answered by the engine, downloads included, never by Next.js', async ({ app }) => {
   const url = await createUpload(app.endpoint, 5);
-  const created = await rawRequest(app.endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Length': '1' } });
   const answers = [
-    created,
+    await rawRequest(app.endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Length': '1' } }),
     await patch(url, 0, 'hello'),
     await head(url),
+    await rawRequest(url, { method: 'GET' }),
     await rawRequest(app.endpoint, { method: 'OPTIONS', headers: {} }),
+    await rawRequest(`${app.endpoint}/not..an..id`, { method: 'HEAD', headers: TUS }),
     await rawRequest(url, { method: 'DELETE', headers: TUS }),
   ];
-  expect(answers.map((res) => res.status)).toEqual([201, 204, 200, 204, 204]);
+  expect(answers.map((res) => res.status)).toEqual([201, 204, 200, 200, 204, 404, 204]);
   for (const res of answers) expect(servedByNext(res.headers.vary), JSON.stringify(res.headers)).toBe(false);
+  // The rest of the site is Next.js's.
+  expect(servedByNext((await rawRequest(`${app.baseUrl}/api/uploads`, { method: 'GET' })).headers.vary)).toBe(true);
 });
 
-test('downloads and upload URLs in any other form still go through Next.js', async ({ app }) => {
-  const url = await createUpload(app.endpoint, 5);
-  await patch(url, 0, 'hello');
-  const download = await rawRequest(url, { method: 'GET' });
-  expect([download.status, download.text]).toEqual([200, 'hello']);
-  expect(servedByNext(download.headers.vary)).toBe(true);
-  // A trailing slash reaches Next.js, which redirects it to the upload's URL.
+test('a trailing slash is the same URL: POST /api/upload/ creates, and /api/upload/<id>/ is the upload', async ({ app }) => {
+  const created = await rawRequest(`${app.endpoint}/`, { method: 'POST', headers: { ...TUS, 'Upload-Length': '5' } });
+  expect(created.status).toBe(201);
+  const url = created.headers.location as string;
+  expect(url).toMatch(new RegExp(`^${app.endpoint}/[0-9a-f]{32}$`));
+  expect((await patch(`${url}/`, 0, 'hel')).headers['upload-offset']).toBe('3');
   const slashed = await head(`${url}/`);
-  expect([slashed.status, slashed.headers.location]).toEqual([308, new URL(url).pathname]);
+  expect([slashed.status, slashed.headers['upload-offset'], slashed.headers['upload-length']]).toEqual([200, '3', '5']);
+  expect((await patch(url, 3, 'lo')).status).toBe(204);
+  const download = await rawRequest(`${url}/`, { method: 'GET' });
+  expect([download.status, download.text]).toEqual([200, 'hello']);
+  expect((await rawRequest(`${url}/`, { method: 'DELETE', headers: TUS })).status).toBe(204);
+  expect((await head(url)).status).toBe(404);
 });
 
 /**
