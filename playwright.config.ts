@@ -44,6 +44,23 @@ export default defineConfig({
     // The benchmark's own checks: its arithmetic, its profile reader, and that it refuses a server that loses bytes.
     { name: 'bench', testDir: 'bench', testMatch: '**/*.test.ts' },
     { name: 'protocol', testDir: 'e2e/protocol' },
+    // The same protocol tests, a subset, against examples/minimal-next-app: the engine as another app mounts it.
+    {
+      name: 'example',
+      testDir: 'e2e',
+      testMatch: [
+        'protocol/core.spec.ts',
+        'protocol/creation.spec.ts',
+        'protocol/termination.spec.ts',
+        'protocol/checksum.spec.ts',
+        'protocol/concatenation.spec.ts',
+        'protocol/node-path.spec.ts',
+        'clients/tus-js-client-resume.spec.ts',
+      ],
+      // The example has no uploads list.
+      grepInvert: /listed among the completed uploads/,
+      metadata: { app: 'examples/minimal-next-app' },
+    },
     { name: 'clients', testDir: 'e2e/clients' },
     // Against a real Ceph RADOS Gateway, one per worker (e2e/support/ceph.ts).
     { name: 's3', testDir: 'e2e/s3' },

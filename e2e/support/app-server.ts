@@ -8,9 +8,24 @@ import { freePort } from './free-port';
 import { standIn } from './stand-in';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-/** The production entry `npm start` runs: Next.js behind the app's own HTTP server. */
-const SERVE_ARGS = ['--import', 'tsx', 'serve.ts'];
-/** The line tus/startup.ts prints once the engine is composed, after Next.js listens. */
+
+/**
+ * The app a test runs against: this project's (`npm start`), or another
+ * built one named by its Playwright project (`metadata.app`, e.g. the
+ * minimal example, whose production entry is `server.ts`).
+ */
+function appUnderTest(): { dir: string; args: string[] } {
+  let other: string | undefined;
+  try {
+    other = (test.info().project.metadata as { app?: string } | undefined)?.app;
+  } catch {
+    // Outside a test (the benchmark): this project's app.
+  }
+  if (other) return { dir: path.join(PROJECT_ROOT, other), args: ['--import', 'tsx', 'server.ts'] };
+  return { dir: PROJECT_ROOT, args: ['--import', 'tsx', 'serve.ts'] };
+}
+
+/** The line the engine prints once it is composed and has repaired its folder. */
 const READY_LINE = '[upload] ready:';
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
@@ -74,8 +89,9 @@ export class AppServer {
   async launch(): Promise<void> {
     if (this.child) throw new Error('server already running');
     this.output = '';
-    const child = spawn(process.execPath, SERVE_ARGS, {
-      cwd: PROJECT_ROOT,
+    const app = appUnderTest();
+    const child = spawn(process.execPath, app.args, {
+      cwd: app.dir,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {

@@ -78,6 +78,8 @@ class BoundedBody extends Readable {
     source.on('end', this.onEnd);
     source.on('error', this.onFailure);
     source.on('close', this.onClose);
+    // A client gone before the body was asked for (while the lock was awaited) sends no more events.
+    if (source.destroyed && !source.readableEnded) this.fail(ERRORS.ABORTED);
   }
 
   override _read(): void {
