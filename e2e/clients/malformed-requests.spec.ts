@@ -92,7 +92,9 @@ test('a bare dot-segment id names no upload: 404, and nothing outside the upload
   // The engine takes every path under the endpoint as sent; `..` (encoded or not) is no upload id.
   for (const id of ['..', '%2E%2E', '.%2E']) {
     for (const method of ['GET', 'HEAD', 'PATCH', 'DELETE']) {
-      const res = await requestPath(method, `/api/upload/${id}`, { ...TUS });
+      const patchHeaders: Record<string, string | number> =
+        method === 'PATCH' ? { 'Upload-Offset': 0, 'Content-Type': 'application/offset+octet-stream' } : {};
+      const res = await requestPath(method, `/api/upload/${id}`, { ...TUS, ...patchHeaders });
       expect(res.status, `${method} /api/upload/${id}`).toBe(404);
     }
   }

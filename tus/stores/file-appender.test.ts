@@ -108,3 +108,14 @@ test('a body that fails keeps every byte received before the failure', async () 
   await expect(appending).rejects.toBe(cut);
   expect(fs.statSync(file).size).toBe(100 * KiB);
 });
+
+test('a body that failed before the append began fails the append instead of hanging it', async () => {
+  // The store opens the file first; a client that vanishes meanwhile has sent its last event already.
+  const source = new PassThrough();
+  const cut = new Error('client vanished while the file was opened');
+  source.on('error', () => undefined);
+  source.destroy(cut);
+  await new Promise((resolve) => setImmediate(resolve));
+  await expect(appendTo(source, false)).rejects.toBe(cut);
+  expect(fs.statSync(file).size).toBe(0);
+});

@@ -154,5 +154,7 @@ export function appendStream(source: Readable, handle: FileHandle, start: number
     source.on('data', onData);
     source.on('end', onEnd);
     source.on('error', onError);
+    // A source that failed while the file was being opened has no event left to send.
+    if (source.destroyed && !source.readableEnded) onError(source.errored ?? new Error('the request body ended before it was read'));
   });
 }
