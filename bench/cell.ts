@@ -39,6 +39,9 @@ export function cellDeadlineMs(plan: Plan): number {
   return Math.max(SHORTEST_DEADLINE_MS, (largest / SLOWEST_BYTES_PER_SECOND) * 1000);
 }
 
+/** A cell that stored less than this keeps its files until the run ends (its folder is removed then). */
+const KEEP_UNTIL_THE_END_BYTES = 256 * 2 ** 20;
+
 /** Thrown when a cell is still running at its deadline. */
 export class CellDeadline extends Error {}
 
@@ -55,6 +58,10 @@ function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T>
  * reset first so the peak is this cell's, and idle RSS is read right before.
  * Afterwards the cell's files are deleted and the disk flushed, so neither
  * the disk filling up nor a previous server's dirty pages weigh on the next cell.
+ * Many small files are kept until the run ends instead: on a file system
+ * mounted with `discard`, deleting thousands of files makes the next cell's
+ * file creations several times slower (docs/performance.md), and the next
+ * cell is another server's.
  */
 export async function runCell(
   workload: Workload,
@@ -91,8 +98,13 @@ export async function runCell(
       clientCpuSecondsPerGB: perGB((clientUsage.user + clientUsage.system) / 1e6),
     };
   } finally {
-    for (const entry of fs.readdirSync(server.uploadDir)) {
-      if (!before.has(entry)) fs.rmSync(path.join(server.uploadDir, entry), { recursive: true, force: true });
+    const added = fs.readdirSync(server.uploadDir).filter((entry) => !before.has(entry));
+    const bytes = added.reduce(
+      (sum, entry) => sum + (fs.statSync(path.join(server.uploadDir, entry), { throwIfNoEntry: false })?.size ?? 0),
+      0,
+    );
+    if (bytes > KEEP_UNTIL_THE_END_BYTES) {
+      for (const entry of added) fs.rmSync(path.join(server.uploadDir, entry), { recursive: true, force: true });
     }
     execFileSync('sync', ['-f', server.uploadDir]);
     if (!server.running()) throw new Error(`${server.name} stopped during ${workload.scenario}:\n${server.log()}`);

@@ -62,14 +62,15 @@ export function createEndpoint(parts: EndpointParts): (req: UploadRequest) => Pr
     applyCors(req.method, req.header('origin'), answer.headers, corsOrigins);
     const closeConnection = context.signal.aborted;
     if (closeConnection) answer.headers.Connection = 'close';
-    events.write({
-      type: 'request',
-      method: req.method,
-      id: id ?? createdIdOf(answer),
-      status: answer.status,
-      requestOffset: numberHeader(req.header('upload-offset')),
-      responseOffset: numberHeader(answer.headers['Upload-Offset'] ?? null),
-    });
+    if (events.enabled)
+      events.write({
+        type: 'request',
+        method: req.method,
+        id: id ?? createdIdOf(answer),
+        status: answer.status,
+        requestOffset: numberHeader(req.header('upload-offset')),
+        responseOffset: numberHeader(answer.headers['Upload-Offset'] ?? null),
+      });
     return { ...answer, closeConnection };
   };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MetadataValue } from '@tus/s3-store';
 import type { Redis } from 'ioredis';
-import { MemoryKvStore, MemoryLocker, type Locker } from '@tus/server';
+import { MemoryKvStore, type Locker } from '@tus/server';
 import { accessPolicyOf, type AccessPolicy } from './access';
 import { canConcatenate, canCreateWithDetails } from './capabilities';
 import { readCatalog, readCatalogEntry } from './catalog';
@@ -23,6 +23,7 @@ import { nodeHandler } from './http/node';
 import { webHandler } from './http/web';
 import { RedisKvStore } from './kv/redis';
 import { HeldLockTracker } from './lockers/held-locks';
+import { MemoryLocker } from './lockers/memory';
 import { RedisLocker } from './lockers/redis';
 import { RedisSweepLease } from './redis/sweep-lease';
 import { LocalFileStore } from './stores/file';
@@ -92,14 +93,14 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     store instanceof LocalFileStore && settings.redisUrl === null,
   );
   const lifecycle: UploadLifecycle = {
-    reportsProgress: settings.eventLog !== null,
+    reportsProgress: events.enabled,
+    // A new upload is not complete yet, so not in the catalog: finished() adds it.
     created(upload, concat) {
-      catalog.refresh(upload.id);
       events.write({ type: 'created', id: upload.id, size: upload.size ?? null, offset: upload.offset, concat });
     },
     progress: (id, offset) => events.write({ type: 'progress', id, offset }),
     wrote({ id, offset, startedAt, endedAt }) {
-      events.write({ type: 'write', id, offset, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() });
+      if (events.enabled) events.write({ type: 'write', id, offset, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() });
     },
     finished(upload) {
       catalog.refresh(upload.id);
@@ -172,7 +173,8 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
 
 /** `redis`: the shared Redis connection when REDIS_URL is set, which then also holds the S3 store's cache for every instance. */
 function createStore(settings: EngineSettings, redis: Redis | null): UploadStore {
-  if (settings.uploadStore === 'file' || !settings.s3) return new LocalFileStore(settings.uploadDir);
+  // Without Redis there is one instance: nobody else writes the folder (see LocalFileStore's soleWriter).
+  if (settings.uploadStore === 'file' || !settings.s3) return new LocalFileStore(settings.uploadDir, { soleWriter: redis === null });
   const cache = redis
     ? new RedisKvStore<MetadataValue>(redis, `${settings.redisKeyPrefix}s3-cache:`, settings.redisCacheTtlMs)
     : new MemoryKvStore<MetadataValue>();

@@ -8,6 +8,8 @@ import path from 'node:path';
  * through it instead of polling HEAD (which would steal the upload's lock).
  */
 export interface EventLog {
+  /** False without a file: callers skip building lines nobody keeps. */
+  readonly enabled: boolean;
   write(event: UploadEvent): void;
 }
 
@@ -21,11 +23,12 @@ export type UploadEvent =
   | { type: 'expired'; id: string };
 
 export function openEventLog(file: string | null): EventLog {
-  if (file === null) return { write() {} };
+  if (file === null) return { enabled: false, write() {} };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const fd = fs.openSync(file, 'a');
   let failed = false;
   return {
+    enabled: true,
     write(event) {
       // Written synchronously (a few microseconds for one line): a request's
       // line is in the file before its response leaves, so whoever reads the

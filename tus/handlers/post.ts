@@ -1,4 +1,5 @@
-import { ERRORS, Metadata, Uid, Upload, type CancellationContext } from '@tus/server';
+import { randomUUID } from 'node:crypto';
+import { ERRORS, Metadata, Upload, type CancellationContext } from '@tus/server';
 import { canConcatenate, canCreateWithDetails, isComplete, type UploadState } from '../capabilities';
 import { parseUploadConcat, partIdsOf, type ConcatRequest, type ConcatRole } from '../concatenation';
 import { isStorageFull, refuse, UploadError } from '../errors';
@@ -28,7 +29,8 @@ export class PostHandler extends TusHandler {
     const withBody = req.header('content-type') === OFFSET_OCTET_STREAM;
     if (concat?.kind === 'final' && withBody && carriesBytes(req)) throw refuse.bodyOnCreationUnsupported();
 
-    const id = Uid.rand();
+    // 32 hex digits, 122 of their bits random; randomUUID draws from a cached pool, randomBytes asks the system each time.
+    const id = randomUUID().replaceAll('-', '');
     if (declaredLength !== undefined && maxSize > 0 && declaredLength > maxSize) throw ERRORS.ERR_MAX_SIZE_EXCEEDED;
     const role = concat ? await this.roleFor(req, concat, maxSize) : null;
 

@@ -23,19 +23,30 @@ export interface UploadRequest {
 
 /** Reads the request a Node server received; the body is the IncomingMessage itself. */
 export function fromNode(req: IncomingMessage): UploadRequest {
-  const target = req.url ?? '/';
-  const encrypted = (req.socket as Partial<TLSSocket>).encrypted === true;
-  const host = req.headers.host ?? 'localhost';
-  return {
-    method: req.method ?? 'GET',
-    path: pathOf(target, host),
-    origin: `${encrypted ? 'https' : 'http'}://${host}`,
-    header(name) {
-      const value = req.headers[name];
-      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-    },
-    body: () => req,
-  };
+  return new NodeRequest(req);
+}
+
+/** A class, not an object of closures: one of these is made per request on the hot path. */
+class NodeRequest implements UploadRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly origin: string;
+
+  constructor(private readonly req: IncomingMessage) {
+    const host = req.headers.host ?? 'localhost';
+    this.method = req.method ?? 'GET';
+    this.path = pathOf(req.url ?? '/', host);
+    this.origin = `${(req.socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http'}://${host}`;
+  }
+
+  header(name: string): string | null {
+    const value = this.req.headers[name];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  body(): Readable {
+    return this.req;
+  }
 }
 
 /** Reads a Web `Request` (a Next.js route, `next dev`); its body is adapted when read. */

@@ -181,3 +181,54 @@ test('createUpload records the owner (and a role) in the info file; it survives 
   expect((await store.readState(id(3))).owner).toBeUndefined();
   expect((await store.listUploads()).map((upload) => upload.owner).sort()).toEqual(['alice', 'bob', undefined]);
 });
+
+test("as the folder's sole writer, the store answers from memory what it wrote, and the files still have the last word", async () => {
+  const store = new LocalFileStore(dir, { soleWriter: true });
+  await store.createUpload(new Upload({ id: id(1), size: 5, offset: 0, metadata: { filename: 'a.txt' } }), {});
+  await store.createUpload(new Upload({ id: id(2), size: undefined, offset: 0 }), {});
+  await store.declareUploadLength(id(2), 9);
+  // Unreadable files prove nobody read them: the info comes from memory.
+  for (const n of [1, 2]) fs.writeFileSync(path.join(dir, `${id(n)}.json`), 'not json');
+  const read = await store.readState(id(1));
+  expect([read.upload.size, read.upload.metadata]).toEqual([5, { filename: 'a.txt' }]);
+  // A caller may change what it gets without changing the next answer.
+  read.upload.metadata!.filename = 'changed';
+  expect((await store.readState(id(1))).upload.metadata).toEqual({ filename: 'a.txt' });
+  expect((await store.readState(id(2))).upload.size).toBe(9);
+  // Removed behind its back (npm run sweep is another process): gone, as the files say.
+  fs.rmSync(path.join(dir, id(1)));
+  fs.rmSync(path.join(dir, `${id(1)}.json`));
+  await expect(store.readState(id(1))).rejects.toMatchObject({ status_code: 404 });
+  // A store that shares the folder reads the files every time.
+  await expect(new LocalFileStore(dir).readState(id(2))).rejects.toMatchObject({ status_code: 404 });
+});
+
+test('a small creation whose bytes follow writes them through O_DSYNC, flushed as written; a larger one is flushed after', async () => {
+  const store = new LocalFileStore(dir);
+  const opened: Array<{ file: string; dsync: boolean }> = [];
+  const { open } = fsp;
+  fsp.open = (async (file: fs.PathLike, flags?: string | number, mode?: fs.Mode) => {
+    opened.push({ file: String(file), dsync: typeof flags === 'number' && (flags & fs.constants.O_DSYNC) !== 0 });
+    return open(file, flags, mode);
+  }) as typeof fsp.open;
+  try {
+    const small = new Upload({ id: id(1), size: 5, offset: 0 });
+    const large = new Upload({ id: id(2), size: 2 ** 20, offset: 0 });
+    const calls = await recordingSyncs(async () => {
+      await store.createUpload(small, { bytesFollow: true });
+      expect(await store.write(Readable.from([Buffer.from('hello')]), small.id, 0)).toBe(5);
+    });
+    // The info file and the folder; the bytes needed no call of their own.
+    expect(calls).toEqual(['sync', 'sync']);
+    expect(opened.find((o) => o.file.endsWith(small.id))).toEqual({ file: path.join(dir, small.id), dsync: true });
+    const largeCalls = await recordingSyncs(async () => {
+      await store.createUpload(large, { bytesFollow: true });
+      await store.write(Readable.from([Buffer.alloc(2 ** 20, 1)]), large.id, 0);
+    });
+    expect(largeCalls.filter((call) => call === 'datasync').length).toBeGreaterThanOrEqual(1);
+    expect(opened.find((o) => o.file.endsWith(large.id))?.dsync).toBe(false);
+  } finally {
+    fsp.open = open;
+  }
+  expect(fs.readFileSync(path.join(dir, id(1)), 'utf8')).toBe('hello');
+});

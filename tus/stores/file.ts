@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
-import { ERRORS, isPathInsideDirectory, type KvStore, Upload } from '@tus/server';
+import { ERRORS, type KvStore, Upload } from '@tus/server';
 import type {
   ChunkStager,
   Concatenater,
@@ -35,6 +35,16 @@ const STAGED_CHUNK = /^\.[A-Za-z0-9_-]+\.[0-9a-f]+\.(chunk|assembling)$/;
 
 const INFO_SUFFIX = '.json';
 
+/** A data file left open by its creation for the first write, and whether its writes are durable as they return (O_DSYNC). */
+interface OpenDataFile {
+  handle: fsp.FileHandle;
+  durableWrites: boolean;
+}
+
+/** The largest upload whose data file is opened with O_DSYNC at creation (a larger one is flushed as it grows, then at the end). */
+const DURABLE_WRITES_MAX_BYTES = 64 * 1024;
+const CREATE_DURABLY = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_DSYNC;
+
 export interface LocalFileStoreOptions {
   /**
    * Flush to the disk before answering (default true): every write's bytes
@@ -42,6 +52,11 @@ export interface LocalFileStoreOptions {
    * durability costs (scripts/fsync-cost.ts).
    */
   sync?: boolean;
+  /**
+   * This process is the only one that writes the folder (no other instance
+   * shares it): the info files it wrote are answered from memory.
+   */
+  soleWriter?: boolean;
 }
 
 /**
@@ -56,12 +71,14 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   private readonly sync: boolean;
   /** Creations made with `bytesFollow` whose flushes are still running, by upload id (see createUpload). */
   private readonly unflushedCreations = new Map<string, Promise<void>>();
+  /** The data files of creations made with `bytesFollow`, still open for their first write. */
+  private readonly openDataFiles = new Map<string, OpenDataFile>();
 
-  constructor(directory: string, { sync = true }: LocalFileStoreOptions = {}) {
+  constructor(directory: string, { sync = true, soleWriter = false }: LocalFileStoreOptions = {}) {
     // The parent creates the folder asynchronously and throws from a callback on
     // failure; creating it here first turns a bad folder into a start-up error.
     fs.mkdirSync(directory, { recursive: true });
-    const infoFiles = new InfoFiles(directory, sync);
+    const infoFiles = new InfoFiles(directory, sync, soleWriter);
     // The parent reads only the plain fields back (its own config store returns
     // parsed JSON too, never Upload instances), so the wider record fits.
     super({ directory, configstore: infoFiles as unknown as KvStore<Upload> });
@@ -127,9 +144,12 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
    */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     const creation = this.takeUnflushedCreation(id);
-    const handle = await fsp.open(this.dataPath(id), 'r+');
+    const open = this.takeOpenDataFile(id);
+    const handle = open?.handle ?? (await fsp.open(this.dataPath(id), 'r+'));
+    // A file opened with O_DSYNC is on the disk after each write: no fdatasync to add.
+    const sync = this.sync && open?.durableWrites !== true;
     try {
-      const [stored, created] = await Promise.allSettled([appendStream(readable, handle, offset, { sync: this.sync }), creation]);
+      const [stored, created] = await Promise.allSettled([appendStream(readable, handle, offset, { sync }), creation]);
       if (stored.status === 'rejected') throw stored.reason;
       // The bytes are on the disk, but an upload whose creation did not reach it could vanish with them.
       if (created.status === 'rejected') throw created.reason;
@@ -216,9 +236,20 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     if (concat?.kind === 'final') await fsp.writeFile(this.pendingMarker(upload.id), '');
     const info: UploadInfo = { ...upload, ...(concat && { concat }), ...(owner !== undefined && { owner }) };
     // The empty data file and the info file are written at the same time; one flush of the folder covers both names.
-    const { durable } = await this.infoFiles.create(upload.id, info, fsp.writeFile(this.dataPath(upload.id), ''));
+    // When bytes follow, the data file stays open for them: an open and a close fewer per small upload.
+    // A small upload's bytes go out in one write or a few: with O_DSYNC each is flushed as it is made, one call fewer.
+    const durableWrites = this.sync && upload.size !== undefined && upload.size <= DURABLE_WRITES_MAX_BYTES;
+    const opening = bytesFollow ? fsp.open(this.dataPath(upload.id), durableWrites ? CREATE_DURABLY : 'w') : null;
+    let durable: Promise<void>;
+    try {
+      ({ durable } = await this.infoFiles.create(upload.id, info, opening ?? fsp.writeFile(this.dataPath(upload.id), '')));
+    } catch (error) {
+      await opening?.then((handle) => handle.close()).catch(() => undefined);
+      throw error;
+    }
     upload.storage = { type: 'file', path: this.dataPath(upload.id) };
-    if (!bytesFollow) return durable;
+    if (!opening) return durable;
+    this.openDataFiles.set(upload.id, { handle: await opening, durableWrites });
     this.unflushedCreations.set(upload.id, durable);
     // Flushed before the first write came: nothing left for it to wait for. A failed flush stays until a write or remove() takes it.
     durable.then(
@@ -281,6 +312,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
 
   override async remove(id: string): Promise<void> {
     await this.takeUnflushedCreation(id)?.catch(() => undefined);
+    await this.takeOpenDataFile(id)?.handle.close();
     await super.remove(id);
     await fsp.rm(this.pendingMarker(id), { force: true });
   }
@@ -325,7 +357,9 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     const info = await this.infoFiles.get(id);
     if (!info) return 'no-info';
     const stats = await this.statData(id);
-    return stats ? { info, stats } : 'no-data';
+    if (stats) return { info, stats };
+    // Removed by another process (npm run sweep) after this one wrote its info: the files have the last word.
+    return this.infoFiles.forget(id) ? this.infoAndData(id) : 'no-data';
   }
 
   private async statData(id: string): Promise<fs.Stats | null> {
@@ -335,6 +369,13 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
       if (isNotFound(error)) return null;
       throw error;
     }
+  }
+
+  /** The data file a creation left open for its first write (write() or remove() closes it). */
+  private takeOpenDataFile(id: string): OpenDataFile | undefined {
+    const handle = this.openDataFiles.get(id);
+    this.openDataFiles.delete(id);
+    return handle;
   }
 
   private takeUnflushedCreation(id: string): Promise<void> | undefined {
@@ -348,17 +389,17 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   }
 
   private pendingMarker(id: string): string {
-    return this.inside(`${id}${PENDING_SUFFIX}`);
+    return this.inside(id, PENDING_SUFFIX);
   }
 
   private dataPath(id: string): string {
     return this.inside(id);
   }
 
-  private inside(name: string): string {
-    const file = path.join(this.directory, name);
-    if (!isPathInsideDirectory(this.directory, file)) throw ERRORS.FILE_NOT_FOUND;
-    return file;
+  /** A file of upload `id` in the folder; an id that is not one (`..`, a slash) names no file: 404. */
+  private inside(id: string, suffix = ''): string {
+    if (!isUploadId(id)) throw ERRORS.FILE_NOT_FOUND;
+    return path.join(this.directory, `${id}${suffix}`);
   }
 }
 

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ERRORS, isPathInsideDirectory, type KvStore, type Upload } from '@tus/server';
+import { ERRORS, type KvStore, type Upload } from '@tus/server';
+import { isUploadId } from '../upload-url';
 import type { ConcatRole } from '../concatenation';
 
 const INFO_SUFFIX = '.json';
+
+/** How many info files one process keeps in memory (a few hundred bytes each). */
+const REMEMBERED_INFOS = 10_000;
 
 /** What an info file holds: the upload as @tus/server knows it, plus our extension state. */
 export type UploadInfo = Pick<Upload, 'id' | 'size' | 'offset' | 'metadata' | 'creation_date' | 'storage'> & {
@@ -25,13 +29,26 @@ export type UploadInfo = Pick<Upload, 'id' | 'size' | 'offset' | 'metadata' | 'c
 export class InfoFiles implements KvStore<UploadInfo> {
   /** `sync`: flush each info file and the folder before a write resolves (see syncDirectory). */
   private folder: Promise<fs.FileHandle> | null = null;
+  /** What this process last wrote into each info file, newest last; null when others may write them too. */
+  private readonly written: Map<string, string> | null;
 
+  /** `remember`: this process is the folder's only writer, so what it wrote is what a read would find. */
   constructor(
     readonly directory: string,
     private readonly sync = true,
-  ) {}
+    remember = false,
+  ) {
+    this.written = remember ? new Map() : null;
+  }
 
+  /**
+   * The info of an upload. One this process wrote is answered from memory (a
+   * HEAD or PATCH then reads no file but the data's size): parsed again each
+   * time, so a caller may change what it gets.
+   */
   async get(id: string): Promise<UploadInfo | undefined> {
+    const known = this.written?.get(id);
+    if (known !== undefined) return JSON.parse(known) as UploadInfo;
     let text: string;
     try {
       text = await fs.readFile(this.resolve(id), 'utf8');
@@ -61,10 +78,25 @@ export class InfoFiles implements KvStore<UploadInfo> {
       }
       await fs.rename(temp, target);
     } catch (error) {
+      this.forget(id);
       await fs.rm(temp, { force: true });
       throw error;
     }
+    this.remember(id, JSON.stringify(value));
     if (this.sync) await this.syncDirectory();
+  }
+
+  /** Forgets what this process wrote for `id`, so the next get() reads the file; true when there was something. */
+  forget(id: string): boolean {
+    return this.written?.delete(id) ?? false;
+  }
+
+  private remember(id: string, text: string): void {
+    if (!this.written) return;
+    this.written.delete(id);
+    this.written.set(id, text);
+    // The oldest go first: uploads long done are rarely asked about, and then read from their file.
+    if (this.written.size > REMEMBERED_INFOS) this.written.delete(this.written.keys().next().value as string);
   }
 
   /**
@@ -80,10 +112,11 @@ export class InfoFiles implements KvStore<UploadInfo> {
    */
   async create(id: string, value: UploadInfo, alongside: Promise<unknown>): Promise<{ durable: Promise<void> }> {
     const target = this.resolve(id);
+    const text = JSON.stringify(value);
     const writing = (async () => {
       const handle = await fs.open(target, 'wx');
       try {
-        await handle.writeFile(JSON.stringify(value));
+        await handle.writeFile(text);
         return handle;
       } catch (error) {
         await handle.close();
@@ -99,6 +132,7 @@ export class InfoFiles implements KvStore<UploadInfo> {
       await fs.rm(target, { force: true });
       throw other.reason;
     }
+    this.remember(id, text);
     // Both flushes at once: the file system commits them together instead of one after the other.
     const flushed = this.sync ? Promise.all([handle.sync(), this.syncDirectory()]) : Promise.resolve();
     const durable = flushed.then(
@@ -129,6 +163,7 @@ export class InfoFiles implements KvStore<UploadInfo> {
   }
 
   async delete(id: string): Promise<void> {
+    this.forget(id);
     await fs.rm(this.resolve(id), { force: true });
   }
 
@@ -138,10 +173,10 @@ export class InfoFiles implements KvStore<UploadInfo> {
     return names.filter((name) => name.endsWith(INFO_SUFFIX) && !name.startsWith('.')).map((name) => name.slice(0, -INFO_SUFFIX.length));
   }
 
+  /** The info file of upload `id`; an id that is not one (`..`, a slash) names no file: 404. */
   private resolve(id: string): string {
-    const file = path.join(this.directory, `${id}${INFO_SUFFIX}`);
-    if (!isPathInsideDirectory(this.directory, file)) throw ERRORS.FILE_NOT_FOUND;
-    return file;
+    if (!isUploadId(id)) throw ERRORS.FILE_NOT_FOUND;
+    return path.join(this.directory, `${id}${INFO_SUFFIX}`);
   }
 }
 
