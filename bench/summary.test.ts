@@ -95,3 +95,19 @@ test('a missed target says how far its bounding server got in the same run, and 
     'MISS tiny (ours): >= 2x baseline, measured 1.50x; sink (a bare Node server that flushes before it answers, as ours does) reached 2.50x',
   ]);
 });
+
+test("tiny's CPU per upload is held to 1.5x the flushing sink's, from the medians of CPU per byte", () => {
+  const withCpu = (records: CellRecord[], cpu: number[]) => records.map((cell, i) => ({ ...cell, cpuSecondsPerGB: cpu[i] }));
+  const measure = (ours: number[]) =>
+    row(
+      summarize([
+        ...withCpu(cells('tiny', 'ours', [900, 900, 900], 'uploads/s'), ours),
+        ...cells('tiny', 'baseline', [400], 'uploads/s'),
+        ...withCpu(cells('tiny', 'sink', [1000, 1000, 1000], 'uploads/s'), [700, 800, 900]),
+      ]),
+      'tiny',
+      'ours',
+    ).verdicts.find((v) => v.target.startsWith('CPU'));
+  expect(measure([1000, 1100, 3000])).toMatchObject({ target: 'CPU <= 1.5x sink', actual: 1100 / 800, pass: true });
+  expect(measure([1300, 1250, 900])).toMatchObject({ actual: 1250 / 800, pass: false });
+});

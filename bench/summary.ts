@@ -45,6 +45,10 @@ export function summarize(cells: CellRecord[]): SummaryRecord[] {
   }
   const medians = new Map([...groups].map(([key, group]) => [key, median(group.map((cell) => cell.value))]));
   const medianOf = (scenario: string, server: ServerName) => medians.get(`${scenario}\u0000${server}`);
+  const cpuOf = (scenario: string, server: ServerName) => {
+    const group = groups.get(`${scenario}\u0000${server}`);
+    return group && median(group.map((cell) => cell.cpuSecondsPerGB));
+  };
   const ratio = (value: number, reference: number | undefined) => (reference ? value / reference : null);
 
   return [...groups.values()].map((group) => {
@@ -69,6 +73,14 @@ export function summarize(cells: CellRecord[]): SummaryRecord[] {
           if (target.limit && limitActual !== null)
             verdict.limit = { ...target.limit, actual: limitActual, reachable: limitActual >= target.atLeast };
           verdicts.push(verdict);
+        }
+        if ('cpuAtMost' in target && target.scenario === scenario) {
+          const actual = ratio(median(group.map((cell) => cell.cpuSecondsPerGB)), cpuOf(scenario, target.cpuOf));
+          verdicts.push({
+            target: `CPU <= ${target.cpuAtMost}x ${target.cpuOf}`,
+            actual,
+            pass: actual === null ? null : actual <= target.cpuAtMost,
+          });
         }
         if ('scenarioPrefix' in target && scenario.startsWith(target.scenarioPrefix)) {
           verdicts.push({ target: `<= ${target.atMost} MiB`, actual: value, pass: value <= target.atMost });

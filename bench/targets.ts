@@ -14,7 +14,9 @@ export interface TargetLimit {
 /** The issue's targets, all on OURS. */
 export type Target =
   | { scenario: string; against: { scenario: string; server: ServerName }; atLeast: number; limit?: TargetLimit }
-  | { scenarioPrefix: string; atMost: number };
+  | { scenarioPrefix: string; atMost: number }
+  /** CPU per byte (so per upload, at a fixed size) of OURS against `server`'s, in the same scenario. */
+  | { scenario: string; cpuAtMost: number; cpuOf: ServerName };
 
 const NO_FLUSH_LIMIT: TargetLimit = { server: 'sink-nosync', what: 'a bare Node server that stores without flushing' };
 
@@ -29,6 +31,8 @@ export const TARGETS: Target[] = [
     atLeast: 2,
     limit: { server: 'sink', what: 'a bare Node server that flushes before it answers, as ours does' },
   },
+  // What a request costs beyond storing it durably: the flushing sink stores the same bytes, with the same flushes.
+  { scenario: 'tiny', cpuAtMost: 1.5, cpuOf: 'sink' },
   {
     scenario: 'dashboard',
     against: { scenario: 'single', server: 'ours' },
