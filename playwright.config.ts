@@ -56,6 +56,7 @@ export default defineConfig({
         'protocol/concatenation.spec.ts',
         'protocol/node-path.spec.ts',
         'clients/tus-js-client-resume.spec.ts',
+        'clients/tus-js-client-parallel-resume.spec.ts',
       ],
       // The example has no uploads list.
       grepInvert: /listed among the completed uploads/,
