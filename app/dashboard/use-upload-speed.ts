@@ -54,9 +54,11 @@ export function useUploadSpeed(uppy: Uppy<Meta, Body>, serverUnreachable: boolea
         setTransfer({ speed: null, secondsLeft: null });
         return;
       }
-      // The rate starts again once the server can be reached.
+      // The rate starts again once the server can be reached. Until then nothing moves, also for files
+      // lost before their first sample (which would otherwise still read "idle").
       if (serverUnreachable) {
         samples = [];
+        setTransfer({ speed: 0, secondsLeft: null });
         return;
       }
       if (sent !== lastSent) {
