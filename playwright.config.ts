@@ -57,6 +57,7 @@ export default defineConfig({
         'protocol/node-path.spec.ts',
         'clients/tus-js-client-resume.spec.ts',
         'clients/tus-js-client-parallel-resume.spec.ts',
+        'example/*.spec.ts',
       ],
       // The example has no uploads list.
       grepInvert: /listed among the completed uploads/,
