@@ -12,6 +12,7 @@ test('defaults describe the embedded setup', () => {
     path: '/api/upload',
     uploadDir: path.join(cwd, DEFAULTS.uploadDir),
     maxSize: DEFAULTS.maxSize,
+    durability: 'strict',
     corsOrigins: '*',
     publicUrl: null,
     trustProxy: false,
@@ -42,6 +43,9 @@ test('settings given in code are completed with the defaults and checked', () =>
     'Invalid configuration: maxSize must be a whole number of bytes, at least 1 (got 0)',
   );
   expect(() => engineSettings({ uploadStore: 's3' }, cwd)).toThrow('Invalid configuration: s3 is required when uploadStore is s3');
+  expect(() => engineSettings({ durability: 'fast' as never }, cwd)).toThrow(
+    'Invalid configuration: durability must be one of strict, os (got "fast")',
+  );
   expect(() => engineSettings({ uploadTokenSecret: 'short' }, cwd)).toThrow(/uploadTokenSecret must be at least 32 characters/);
 });
 
@@ -57,6 +61,7 @@ test('every variable is read', () => {
       UPLOAD_EXPIRES_AFTER: '90m',
       UPLOAD_SWEEP_INTERVAL: '30s',
       UPLOAD_DELETE_FINISHED: 'deny',
+      UPLOAD_DURABILITY: 'os',
     },
     cwd,
   );
@@ -67,6 +72,7 @@ test('every variable is read', () => {
   expect(config.expiresAfterMs).toBe(90 * 60_000);
   expect(config.sweepIntervalMs).toBe(30_000);
   expect(config.deleteFinished).toBe(false);
+  expect(config.durability).toBe('os');
   expect(config.trustProxy).toBe(true);
   expect(config.eventLog).toBe('/srv/app/logs/events.jsonl');
 });
@@ -88,6 +94,7 @@ for (const [variable, value, message] of [
   ['PUBLIC_URL', 'files.example.com', /PUBLIC_URL must be an absolute URL/],
   ['PUBLIC_URL', 'ftp://files.example.com', /PUBLIC_URL must start with http:\/\/ or https:\/\/ \(got "ftp:\/\/files.example.com"\)/],
   ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be true or false/],
+  ['UPLOAD_DURABILITY', 'fast', /UPLOAD_DURABILITY must be one of strict, os \(got "fast"\)/],
   ['UPLOAD_TOKEN_SECRET', 'too-short', /UPLOAD_TOKEN_SECRET must be at least 32 characters long \(got 9\)/],
   ['REDIS_URL', 'not a url', /REDIS_URL must be an absolute URL such as redis:\/\/127.0.0.1:6379/],
   ['REDIS_URL', 'http://127.0.0.1:6379', /REDIS_URL must start with redis:\/\/ or rediss:\/\/ \(got http:\/\/…\)/],

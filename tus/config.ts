@@ -16,6 +16,12 @@ export interface EngineSettings {
   uploadDir: string;
   /** Largest upload accepted, in bytes (advertised as Tus-Max-Size). */
   maxSize: number;
+  /**
+   * What an acknowledged byte has survived (file store): `strict`, on the disk (flushed before every answer);
+   * `os`, in the operating system's cache, as tusd and @tus/file-store promise: a crash of the server loses nothing,
+   * a power cut or a kernel crash may lose the last seconds (docs/guarantees.md).
+   */
+  durability: Durability;
   /** Origins allowed to call the endpoint from a browser; `'*'` allows any. */
   corsOrigins: '*' | string[];
   /** Absolute base URL clients see (for Location), when behind a proxy that rewrites it. */
@@ -43,6 +49,9 @@ export interface EngineSettings {
   /** The S3-compatible storage, when uploadStore is `s3`; null otherwise. */
   s3: S3Settings | null;
 }
+
+export const DURABILITIES = ['strict', 'os'] as const;
+export type Durability = (typeof DURABILITIES)[number];
 
 /** What an app gives the engine: the settings it does not want defaulted, and its hooks. */
 export interface EngineOptions extends Partial<EngineSettings> {
@@ -181,6 +190,7 @@ export function engineSettingsFromEnv(env: Env = process.env, cwd: string = proc
     path: ENGINE_DEFAULTS.path,
     uploadDir: readPath(env, 'UPLOAD_DIR', ENGINE_DEFAULTS.uploadDir, cwd),
     maxSize: readBytes(env, 'UPLOAD_MAX_SIZE', ENGINE_DEFAULTS.maxSize, 1),
+    durability: readChoice(env, 'UPLOAD_DURABILITY', DURABILITIES, 'strict'),
     corsOrigins: readOrigins(env, 'CORS_ALLOWED_ORIGINS'),
     publicUrl: readPublicUrl(env, 'PUBLIC_URL'),
     trustProxy: readBoolean(env, 'TRUST_PROXY', false),
@@ -207,6 +217,7 @@ export function engineSettings(options: Partial<EngineSettings> = {}, cwd: strin
   const settings: EngineSettings = {
     path: ENGINE_DEFAULTS.path,
     maxSize: ENGINE_DEFAULTS.maxSize,
+    durability: 'strict',
     corsOrigins: '*',
     publicUrl: null,
     trustProxy: false,
@@ -225,6 +236,9 @@ export function engineSettings(options: Partial<EngineSettings> = {}, cwd: strin
   };
   if (!Number.isSafeInteger(settings.maxSize) || settings.maxSize < 1) {
     throw new ConfigError('maxSize', `must be a whole number of bytes, at least 1 (got ${settings.maxSize})`);
+  }
+  if (!DURABILITIES.includes(settings.durability)) {
+    throw new ConfigError('durability', `must be one of ${DURABILITIES.join(', ')} (got ${JSON.stringify(settings.durability)})`);
   }
   if (settings.uploadStore === 's3' && !settings.s3) throw new ConfigError('s3', 'is required when uploadStore is s3');
   if (settings.uploadTokenSecret !== null) readSecret({ uploadTokenSecret: settings.uploadTokenSecret }, 'uploadTokenSecret');

@@ -174,7 +174,9 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
 /** `redis`: the shared Redis connection when REDIS_URL is set, which then also holds the S3 store's cache for every instance. */
 function createStore(settings: EngineSettings, redis: Redis | null): UploadStore {
   // Without Redis there is one instance: nobody else writes the folder (see LocalFileStore's soleWriter).
-  if (settings.uploadStore === 'file' || !settings.s3) return new LocalFileStore(settings.uploadDir, { soleWriter: redis === null });
+  if (settings.uploadStore === 'file' || !settings.s3) {
+    return new LocalFileStore(settings.uploadDir, { soleWriter: redis === null, sync: settings.durability === 'strict' });
+  }
   const cache = redis
     ? new RedisKvStore<MetadataValue>(redis, `${settings.redisKeyPrefix}s3-cache:`, settings.redisCacheTtlMs)
     : new MemoryKvStore<MetadataValue>();

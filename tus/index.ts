@@ -11,10 +11,12 @@ export { configureUploadEngine, startUploads, uploadEngine } from './process-eng
 
 // Settings: typed in code, or read from the environment.
 export {
+  DURABILITIES,
   ENGINE_DEFAULTS,
   engineSettings,
   engineSettingsFromEnv,
   MIN_S3_PART_SIZE,
+  type Durability,
   type EngineOptions,
   type EngineSettings,
   type S3Settings,

@@ -48,8 +48,8 @@ const CREATE_DURABLY = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constan
 export interface LocalFileStoreOptions {
   /**
    * Flush to the disk before answering (default true): every write's bytes
-   * (fdatasync), info files and the folder (fsync). Off only to measure what
-   * durability costs (scripts/fsync-cost.ts).
+   * (fdatasync), info files and the folder (fsync). Off, acknowledged bytes
+   * are in the operating system's cache only (`durability: 'os'`).
    */
   sync?: boolean;
   /**
@@ -128,7 +128,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
         await repair(`removed data file ${name}: it has no info file (its creation never completed)`, name);
       }
     }
-    await this.infoFiles.syncDirectory();
+    if (this.sync) await this.infoFiles.syncDirectory();
     for (const final of await this.pendingFinals()) {
       const parts = await Promise.all(final.parts.map((id) => this.describeUpload(id)));
       if (parts.every((part) => part !== null && part.size === part.offset)) await this.assembleFinal(final.id, final.parts);
