@@ -41,7 +41,20 @@ function targets(row: SummaryRecord): string {
 
 /** The human table, as Markdown so README can quote it as printed. */
 export function formatTable(rows: SummaryRecord[]): string {
-  const header = ['scenario', 'server', 'median', 'min–max', 'vs baseline', 'vs sink', 'target', 'result', 'peak RSS', 'CPU s/GB'];
+  const header = [
+    'scenario',
+    'server',
+    'median',
+    'min–max',
+    'vs baseline',
+    'vs sink',
+    'vs same promise',
+    'target',
+    'result',
+    'peak RSS',
+    'CPU s/GB',
+    'CPU vs same promise',
+  ];
   const body = rows.map((row) => [
     row.scenario,
     row.server,
@@ -49,10 +62,12 @@ export function formatTable(rows: SummaryRecord[]): string {
     `${formatValue(row.min, row.unit).split(' ')[0]}–${formatValue(row.max, row.unit)}`,
     ratio(row.vsBaseline),
     ratio(row.vsSink),
+    ratio(row.vsSamePromise),
     targets(row),
     verdict(row),
     `${row.peakRssMiB.toFixed(0)} MiB`,
     row.medianCpuSecondsPerGB.toFixed(2),
+    ratio(row.cpuVsSamePromise),
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...body.map((cells) => cells[i].length)));
   const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;

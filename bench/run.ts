@@ -36,7 +36,7 @@ async function main(): Promise<number> {
   const plan = planFor(options);
   const workloads = workloadsFor(options, plan);
   const needed = options.servers.filter((name) => workloads.some((workload) => workload.servers.includes(name)));
-  if (needed.includes('ours')) requireProductionBuild();
+  if (needed.includes('ours') || needed.includes('ours-os')) requireProductionBuild();
   const root = workRoot(options);
   fs.mkdirSync(root, { recursive: true });
   const workDir = fs.mkdtempSync(path.join(root, 'bench-'));

@@ -6,9 +6,12 @@ import { freePort } from '../e2e/support/free-port';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
-/** The servers a run compares; OURS is the app as `npm start` serves it. */
-export const SERVER_NAMES = ['ours', 'baseline', 'sink', 'sink-nosync'] as const;
+/** The servers a run compares; OURS is the app as `npm start` serves it, OURS-OS the same with UPLOAD_DURABILITY=os. */
+export const SERVER_NAMES = ['ours', 'ours-os', 'baseline', 'sink', 'sink-nosync'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
+
+/** The bare server that keeps the same promise as each of ours: what a like-for-like ratio divides by. */
+export const SAME_PROMISE: Partial<Record<ServerName, ServerName>> = { ours: 'sink', 'ours-os': 'sink-nosync' };
 
 const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 15_000;
@@ -66,13 +69,15 @@ export async function startServer(name: ServerName, options: ServerOptions): Pro
   const uploadDir = fs.mkdtempSync(path.join(options.workDir, `${name}-`));
   const script = (file: string) => ['--import', 'tsx', path.join('bench', file)];
   switch (name) {
-    case 'ours': {
+    case 'ours':
+    case 'ours-os': {
       // Node flags go before the loader so the profile covers the whole process.
-      const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+      const profile = options.cpuProfileDir && name === 'ours' ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+      const durability = name === 'ours' ? 'strict' : 'os';
       return launch({
         name,
         args: [...profile, ...npmStartArgs()],
-        env: { UPLOAD_DIR: uploadDir, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+        env: { UPLOAD_DIR: uploadDir, UPLOAD_DURABILITY: durability, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
         endpointPath: '/api/upload',
         readyLine: '[server] listening',
         uploadDir,

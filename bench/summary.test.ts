@@ -111,3 +111,16 @@ test("tiny's CPU per upload is held to 1.5x the flushing sink's, from the median
   expect(measure([1000, 1100, 3000])).toMatchObject({ target: 'CPU <= 1.5x sink', actual: 1100 / 800, pass: true });
   expect(measure([1300, 1250, 900])).toMatchObject({ actual: 1250 / 800, pass: false });
 });
+
+test('each of ours is also compared with the bare server that keeps its promise: ours with sink, ours-os with sink-nosync', () => {
+  const withCpu = (records: CellRecord[], cpu: number) => records.map((cell) => ({ ...cell, cpuSecondsPerGB: cpu }));
+  const rows = summarize([
+    ...withCpu(cells('single', 'ours', [900]), 2),
+    ...withCpu(cells('single', 'ours-os', [1500]), 1.5),
+    ...withCpu(cells('single', 'sink', [1000]), 1),
+    ...withCpu(cells('single', 'sink-nosync', [2000]), 1.2),
+  ]);
+  expect(row(rows, 'single', 'ours')).toMatchObject({ vsSamePromise: 0.9, cpuVsSamePromise: 2 });
+  expect(row(rows, 'single', 'ours-os')).toMatchObject({ vsSamePromise: 0.75, cpuVsSamePromise: 1.25 });
+  expect(row(rows, 'single', 'sink')).toMatchObject({ vsSamePromise: null, cpuVsSamePromise: null });
+});

@@ -1,5 +1,5 @@
 import type { CellRecord } from './cell';
-import type { ServerName } from './servers';
+import { SAME_PROMISE, type ServerName } from './servers';
 import { TARGETS } from './targets';
 import type { Unit } from './workloads/workload';
 
@@ -25,6 +25,9 @@ export interface SummaryRecord {
   max: number;
   vsBaseline: number | null;
   vsSink: number | null;
+  /** Against the bare server with the same promise (ours: sink; ours-os: sink-nosync), throughput and CPU per byte. */
+  vsSamePromise: number | null;
+  cpuVsSamePromise: number | null;
   verdicts: Verdict[];
   /** Highest peak RSS of its cells, MiB. */
   peakRssMiB: number;
@@ -98,6 +101,11 @@ export function summarize(cells: CellRecord[]): SummaryRecord[] {
       max: Math.max(...values),
       vsBaseline: throughput && server !== 'baseline' ? ratio(value, medianOf(scenario, 'baseline')) : null,
       vsSink: throughput && server !== 'sink' ? ratio(value, medianOf(scenario, 'sink')) : null,
+      vsSamePromise: throughput && SAME_PROMISE[server] ? ratio(value, medianOf(scenario, SAME_PROMISE[server])) : null,
+      cpuVsSamePromise:
+        throughput && SAME_PROMISE[server]
+          ? ratio(median(group.map((cell) => cell.cpuSecondsPerGB)), cpuOf(scenario, SAME_PROMISE[server]))
+          : null,
       verdicts,
       peakRssMiB: Math.max(...group.map((cell) => cell.peakRssMiB)),
       medianCpuSecondsPerGB: median(group.map((cell) => cell.cpuSecondsPerGB)),

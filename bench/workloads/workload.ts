@@ -42,7 +42,7 @@ export interface Workload {
   run(server: BenchServer, plan: Plan): Promise<Measurement>;
 }
 
-export const ALL_SERVERS: readonly ServerName[] = ['ours', 'baseline', 'sink', 'sink-nosync'];
+export const ALL_SERVERS: readonly ServerName[] = ['ours', 'ours-os', 'baseline', 'sink', 'sink-nosync'];
 
 /** Decimal megabytes per second, as tusd's and the figures are given. */
 export function megabytesPerSecond(bytes: number, seconds: number): number {
