@@ -93,14 +93,14 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     store instanceof LocalFileStore && settings.redisUrl === null,
   );
   const lifecycle: UploadLifecycle = {
-    reportsProgress: events.enabled,
+    observed: events.enabled,
     // A new upload is not complete yet, so not in the catalog: finished() adds it.
     created(upload, concat) {
       events.write({ type: 'created', id: upload.id, size: upload.size ?? null, offset: upload.offset, concat });
     },
     progress: (id, offset) => events.write({ type: 'progress', id, offset }),
     wrote({ id, offset, startedAt, endedAt }) {
-      if (events.enabled) events.write({ type: 'write', id, offset, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() });
+      events.write({ type: 'write', id, offset, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() });
     },
     finished(upload) {
       catalog.refresh(upload.id);

@@ -34,9 +34,11 @@ export interface WriteSpan {
  */
 export interface UploadLifecycle {
   created(upload: Upload, concat: 'partial' | 'final' | null): void;
-  /** Bytes received so far by a running PATCH or creation; only when `reportsProgress`. */
+  /** Bytes received so far by a running PATCH or creation; only when `observed`. */
   progress(id: string, offset: number): void;
-  readonly reportsProgress: boolean;
+  /** Whether anyone records progress and write spans (the event log): nothing is measured for them otherwise. */
+  readonly observed: boolean;
+  /** When a request wrote into an upload; only when `observed`. */
   wrote(span: WriteSpan): void;
   finished(upload: Upload): void;
   terminated(id: string): void;

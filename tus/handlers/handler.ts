@@ -121,12 +121,12 @@ export abstract class TusHandler {
     context: CancellationContext,
     checksum: ExpectedChecksum | null,
   ): Promise<number> {
-    const startedAt = new Date();
+    const startedAt = this.deps.lifecycle.observed ? new Date() : null;
     try {
       return await this.receiveInto(req, upload, limit, context, checksum);
     } finally {
       // Emitted under the upload's lock: the spans of one upload's writes never overlap, across instances too (the tests check it).
-      this.deps.lifecycle.wrote({ id: upload.id, offset: upload.offset, startedAt, endedAt: new Date() });
+      if (startedAt) this.deps.lifecycle.wrote({ id: upload.id, offset: upload.offset, startedAt, endedAt: new Date() });
     }
   }
 
@@ -183,7 +183,7 @@ export abstract class TusHandler {
    */
   private progressReporter(upload: Upload): ProgressReporter | undefined {
     const { lifecycle, progressIntervalMs } = this.deps;
-    if (!lifecycle.reportsProgress) return undefined;
+    if (!lifecycle.observed) return undefined;
     let latest = 0;
     let timer: NodeJS.Timeout | undefined;
     return {
