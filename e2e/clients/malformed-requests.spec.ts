@@ -107,6 +107,8 @@ test('malformed tus headers get a 4xx, not a 500', async () => {
   const cases: Array<[string, string, Record<string, string | number>, Buffer | undefined]> = [
     ['POST, negative length', app.endpoint, { ...TUS, 'Upload-Length': '-1' }, undefined],
     ['POST, length not a number', app.endpoint, { ...TUS, 'Upload-Length': 'lots' }, undefined],
+    ['POST, length with a leading zero', app.endpoint, { ...TUS, 'Upload-Length': '05' }, undefined],
+    ['POST, deferred length not 1', app.endpoint, { ...TUS, 'Upload-Defer-Length': 'yes' }, undefined],
     ['POST, huge length', app.endpoint, { ...TUS, 'Upload-Length': '99999999999999999999999' }, undefined],
     ['POST, bad metadata', app.endpoint, { ...TUS, 'Upload-Length': 10, 'Upload-Metadata': 'filename %%%%,,' }, undefined],
     ['POST, no tus version', app.endpoint, { 'Upload-Length': 10 }, undefined],

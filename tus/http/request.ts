@@ -68,12 +68,15 @@ export function withMethod(req: UploadRequest, method: string): UploadRequest {
   return { method, path: req.path, origin: req.origin, header: (name) => req.header(name), body: () => req.body() };
 }
 
+/** The path of an origin-form request target (`/a?b`): everything before the query. */
+export function originFormPath(target: string): string {
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
+}
+
 /** The path of a request target: origin-form (`/a?b`) as is, absolute-form (`http://h/a`) parsed. */
 function pathOf(target: string, host: string): string {
-  if (target.startsWith('/')) {
-    const query = target.indexOf('?');
-    return query === -1 ? target : target.slice(0, query);
-  }
+  if (target.startsWith('/')) return originFormPath(target);
   try {
     return new URL(target, `http://${host}`).pathname;
   } catch {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { UploadEngine } from '../engine';
 import { uploadEngine } from '../process-engine';
+import { originFormPath } from './request';
 import type { ServerSettings } from './settings';
 
 export interface UploadServerOptions {
@@ -53,11 +54,9 @@ export function startUploadServer({ settings, fallback, engine = uploadEngine }:
   return server;
 }
 
-/** The path of a request target, for routing only (the endpoint parses it again). */
+/** The path of a request target, for routing only (the endpoint parses it again); other forms go to the fallback. */
 function pathOf(target: string | undefined): string {
-  if (!target?.startsWith('/')) return '';
-  const query = target.indexOf('?');
-  return query === -1 ? target : target.slice(0, query);
+  return target?.startsWith('/') ? originFormPath(target) : '';
 }
 
 /**
