@@ -104,6 +104,18 @@ test('tus-js-client with parallelUploads: 4 sends 200 MiB as 4 partial uploads a
   expect(res.headers.get('content-range')).toBe(`bytes 0-0/${SIZE}`);
   expect(res.headers.get('content-disposition')).toContain(`filename*=UTF-8''${encodeURIComponent(NAME)}`);
   await res.arrayBuffer();
+  // A range across the boundary of two parts reads on from one into the next.
+  const boundary = PART_SIZES[0];
+  const across = await fetch(upload.url!, { headers: { Range: `bytes=${boundary - 5}-${boundary + 4}` } });
+  expect(across.status).toBe(206);
+  const expected = Buffer.alloc(10);
+  const source = fs.openSync(file, 'r');
+  fs.readSync(source, expected, 0, 10, boundary - 5);
+  fs.closeSync(source);
+  expect(Buffer.from(await across.arrayBuffer()).equals(expected)).toBe(true);
+
+  // The final links its parts' bytes rather than copying them: the file takes its size on the disk once.
+  expect(diskUsage(app.uploadDir)).toBeLessThan(SIZE + MiB);
 
   // Only the final is a completed upload for the people using the app: the parts are not listed.
   const list = await rawRequest(`${app.baseUrl}/api/uploads`, { method: 'GET' });
@@ -111,3 +123,20 @@ test('tus-js-client with parallelUploads: 4 sends 200 MiB as 4 partial uploads a
   const listed = (JSON.parse(list.text) as { uploads: CompletedUpload[] }).uploads;
   expect(listed.map(({ id, name, size }) => ({ id, name, size }))).toEqual([{ id: finalId, name: NAME, size: SIZE }]);
 });
+
+/** Bytes the folder's files take on the disk, each file counted once however many names it has. */
+function diskUsage(folder: string): number {
+  const inodes = new Map<number, number>();
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else {
+        const stats = fs.statSync(file);
+        inodes.set(stats.ino, stats.blocks * 512);
+      }
+    }
+  };
+  walk(folder);
+  return [...inodes.values()].reduce((sum, bytes) => sum + bytes, 0);
+}

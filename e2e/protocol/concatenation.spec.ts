@@ -283,6 +283,19 @@ test.describe('concatenation-unfinished (N-10)', () => {
     expect((await rawRequest(final, { method: 'GET' })).text).toBe('hello world');
   });
 
+  test('N-10 DELETE of a final removes its folder of links and leaves its partials whole', async ({ app }) => {
+    const a = await completePartial(app, 'hello ');
+    const b = await completePartial(app, 'world');
+    const final = await createFinal(app, relativeFinal(a, b, a));
+    expect((await rawRequest(final, { method: 'GET' })).text).toBe('hello worldhello ');
+    const parts = await Promise.all([a, b].map((url) => uploadState(app, url)));
+    expect((await rawRequest(final, { method: 'DELETE', headers: TUS })).status).toBe(204);
+    expect(fs.existsSync(dataFileOf(app, final))).toBe(false);
+    expect(fs.existsSync(infoFileOf(app, final))).toBe(false);
+    expect((await head(final)).status).toBe(404);
+    expect(await Promise.all([a, b].map((url) => uploadState(app, url)))).toEqual(parts);
+  });
+
   test('N-10 three partials of a few MiB uploaded in parallel chunks into a final created first: byte-exact', async ({ app }) => {
     const parts = [randomBytes(3 * MiB + 1), randomBytes(2 * MiB + 7), randomBytes(4 * MiB - 3)];
     const urls = await Promise.all(parts.map((data) => partial(app, data.length)));

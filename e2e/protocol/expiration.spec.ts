@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { AppServer, PROJECT_ROOT, serverForThisFile } from '../support/app-server';
 import { runProcess, uploadIdOf } from '../support/clients';
-import { dataFileOf, infoFileOf } from '../support/disk';
+import { dataFileOf, infoFileOf, storedBytes } from '../support/disk';
 import { sha256, sha256OfDownload } from '../support/files';
 import { createUpload, EXTENSIONS, head, headerTokens, patch, rawRequest, TUS, uploadWhole, type RawResponse } from '../support/http';
 
@@ -221,7 +221,7 @@ test.describe('the sweeper in the server', () => {
       [final, 'concat'],
     ] as const) {
       expect(expiredEvents(app, url)).toEqual([]);
-      expect(fs.readFileSync(dataFileOf(app, url), 'utf8')).toBe(data);
+      expect(storedBytes(app, url).toString()).toBe(data);
       expect((await head(url)).status).toBe(200);
       expect((await rawRequest(url, { method: 'GET' })).text).toBe(data);
     }

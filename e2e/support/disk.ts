@@ -23,9 +23,21 @@ export interface UploadState {
   sha256: string;
 }
 
+/** The bytes the server's disk holds for an upload: its data file, or for a final the pieces its folder links, in order. */
+export function storedBytes(app: AppServer, url: string): Buffer {
+  const data = dataFileOf(app, url);
+  if (!fs.statSync(data).isDirectory()) return fs.readFileSync(data);
+  return Buffer.concat(
+    fs
+      .readdirSync(data)
+      .sort()
+      .map((piece) => fs.readFileSync(path.join(data, piece))),
+  );
+}
+
 export async function uploadState(app: AppServer, url: string): Promise<UploadState> {
   const res = await head(url);
-  const data = fs.readFileSync(dataFileOf(app, url));
+  const data = storedBytes(app, url);
   return { status: res.status, offset: res.headers['upload-offset'], bytes: data.length, sha256: sha256(data) };
 }
 

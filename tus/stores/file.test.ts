@@ -232,3 +232,147 @@ test('a small creation whose bytes follow writes them through O_DSYNC, flushed a
   }
   expect(fs.readFileSync(path.join(dir, id(1)), 'utf8')).toBe('hello');
 });
+
+// A final upload (concatenation) is a folder of hard links to its parts: no byte is copied.
+
+/** Creates a complete partial upload `n` holding `bytes`. */
+async function completePart(store: LocalFileStore, n: number, bytes: Buffer): Promise<string> {
+  await store.createUpload(new Upload({ id: id(n), size: bytes.length, offset: 0 }), { concat: { kind: 'partial' } });
+  if (bytes.length > 0) await store.write(Readable.from([bytes]), id(n), 0);
+  return id(n);
+}
+
+async function createFinal(store: LocalFileStore, n: number, parts: string[], size: number | undefined): Promise<string> {
+  const header = `final;${parts.map((part) => `/files/${part}`).join(' ')}`;
+  await store.createUpload(new Upload({ id: id(n), size, offset: 0 }), { concat: { kind: 'final', header, parts } });
+  return id(n);
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+  return Buffer.from(await new Response(stream).arrayBuffer());
+}
+
+test('a final is its parts hard-linked in order: no byte copied, every range reads across them byte-exact', async () => {
+  const store = new LocalFileStore(dir);
+  const a = await completePart(store, 1, Buffer.from('hello '));
+  const empty = await completePart(store, 2, Buffer.alloc(0));
+  const b = await completePart(store, 3, Buffer.from('world'));
+  const parts = [a, empty, b, a];
+  const expected = Buffer.from('hello worldhello ');
+  const final = await createFinal(store, 9, parts, expected.length);
+  expect((await store.describeUpload(final))?.offset, 'nothing shows before assembly').toBe(0);
+
+  await store.assembleFinal(final, parts);
+  const pieces = fs.readdirSync(path.join(dir, final)).sort();
+  expect(pieces).toHaveLength(4);
+  pieces.forEach((piece, index) => {
+    expect(fs.statSync(path.join(dir, final, piece)).ino, `piece ${index} is part ${parts[index]}'s own file`).toBe(
+      fs.statSync(path.join(dir, parts[index])).ino,
+    );
+  });
+  const described = await store.describeUpload(final);
+  expect([described?.size, described?.offset, described?.completedAt !== null]).toEqual([expected.length, expected.length, true]);
+  expect(fs.readdirSync(dir).some((name) => name.endsWith('.pending') || name.endsWith('.assembling'))).toBe(false);
+
+  for (let start = 0; start < expected.length; start++) {
+    for (let end = start; end < expected.length; end++) {
+      expect((await readAll(await store.readRange(final, start, end))).toString()).toBe(expected.subarray(start, end + 1).toString());
+    }
+  }
+});
+
+test("a final keeps its parts' bytes after the parts are removed, and they go with the final", async () => {
+  const store = new LocalFileStore(dir);
+  const a = await completePart(store, 1, Buffer.from('abc'));
+  const b = await completePart(store, 2, Buffer.from('defg'));
+  const final = await createFinal(store, 9, [a, b], 7);
+  await store.assembleFinal(final, [a, b]);
+  expect(fs.statSync(path.join(dir, a)).nlink, 'the part and the final').toBe(2);
+
+  await store.remove(a);
+  await store.remove(b);
+  expect(fs.readdirSync(dir).sort()).toEqual([final, `${final}.json`]);
+  expect((await readAll(await store.readRange(final, 0, 6))).toString()).toBe('abcdefg');
+
+  await store.remove(final);
+  expect(fs.readdirSync(dir)).toEqual([]);
+  await expect(store.readState(final)).rejects.toMatchObject({ status_code: 404 });
+});
+
+test('removing a final leaves its parts whole', async () => {
+  const store = new LocalFileStore(dir);
+  const a = await completePart(store, 1, Buffer.from('abc'));
+  const final = await createFinal(store, 9, [a, a], 6);
+  await store.assembleFinal(final, [a, a]);
+  expect(fs.statSync(path.join(dir, a)).nlink).toBe(3);
+  await store.remove(final);
+  expect(fs.statSync(path.join(dir, a)).nlink).toBe(1);
+  expect((await store.describeUpload(a))?.offset).toBe(3);
+  expect(fs.readFileSync(path.join(dir, a), 'utf8')).toBe('abc');
+});
+
+test("a final of deferred-length parts learns its length when assembled; strict mode flushes the links' folder and the folder, os mode nothing", async () => {
+  for (const sync of [true, false]) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    const store = new LocalFileStore(dir, { sync });
+    const a = await completePart(store, 1, Buffer.from('xy'));
+    const final = await createFinal(store, 9, [a], undefined);
+    expect((await store.describeUpload(final))?.size).toBeUndefined();
+    const calls = await recordingSyncs(() => store.assembleFinal(final, [a]));
+    // The size in the info file (its content, its folder), the links' folder, the folder for the rename.
+    expect(calls).toEqual(sync ? ['sync', 'sync', 'sync', 'sync'] : []);
+    expect(await store.describeUpload(final)).toMatchObject({ size: 2, offset: 2 });
+  }
+});
+
+test('a part that cannot be linked is copied', async () => {
+  const store = new LocalFileStore(dir);
+  const a = await completePart(store, 1, Buffer.from('abc'));
+  const final = await createFinal(store, 9, [a], 3);
+  const { link } = fsp;
+  fsp.link = (() => Promise.reject(Object.assign(new Error('too many links'), { code: 'EMLINK' }))) as typeof fsp.link;
+  try {
+    await store.assembleFinal(final, [a]);
+  } finally {
+    fsp.link = link;
+  }
+  const [piece] = fs.readdirSync(path.join(dir, final));
+  expect(fs.statSync(path.join(dir, final, piece)).ino).not.toBe(fs.statSync(path.join(dir, a)).ino);
+  expect((await readAll(await store.readRange(final, 0, 2))).toString()).toBe('abc');
+});
+
+test('start-up keeps a whole final, removes one whose links disagree, and assembles finals whose parts are in, old ones too', async () => {
+  const store = new LocalFileStore(dir);
+  const a = await completePart(store, 1, Buffer.from('abc'));
+  const whole = await createFinal(store, 8, [a], 3);
+  await store.assembleFinal(whole, [a]);
+  const broken = await createFinal(store, 7, [a, a], 6);
+  await store.assembleFinal(broken, [a, a]);
+  fs.rmSync(path.join(dir, broken, fs.readdirSync(path.join(dir, broken))[0]));
+  const pending = await createFinal(store, 6, [a], 3);
+  // A final an earlier version created before its parts were in: an empty file and its marker.
+  const older = await createFinal(store, 5, [a], 3);
+  fs.rmdirSync(path.join(dir, older));
+  fs.writeFileSync(path.join(dir, older), '');
+  // The links of an assembly cut short by the crash.
+  fs.mkdirSync(path.join(dir, `.${id(4)}.0a1b2c.assembling`));
+  fs.linkSync(path.join(dir, a), path.join(dir, `.${id(4)}.0a1b2c.assembling`, '000000'));
+
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (line: string) => warnings.push(line);
+  try {
+    await new LocalFileStore(dir).recoverAfterRestart();
+  } finally {
+    console.warn = warn;
+  }
+  expect(warnings).toHaveLength(2);
+  expect(warnings.some((line) => line.includes(broken) && line.includes('links 1 pieces, not its 2 parts'))).toBe(true);
+  const after = new LocalFileStore(dir);
+  for (const final of [whole, pending, older]) {
+    expect(await after.describeUpload(final)).toMatchObject({ size: 3, offset: 3 });
+    expect((await readAll(await after.readRange(final, 0, 2))).toString()).toBe('abc');
+  }
+  expect(await after.describeUpload(broken)).toBeNull();
+  expect(fs.readdirSync(dir).filter((name) => name.startsWith('.') || name.endsWith('.pending'))).toEqual([]);
+});

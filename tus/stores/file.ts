@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, type KvStore, Upload } from '@tus/server';
 import type {
@@ -21,11 +19,9 @@ import type {
 import { isUploadId } from '../upload-url';
 import { isStorageFull } from '../errors';
 import { appendStream } from './file-appender';
+import { readSegments, type FileSegment } from './file-ranges';
 import { INFO_TEMP_FILE, InfoFiles, isNotFound, type UploadInfo } from './info-files';
 import { stageInFile } from './staged-file';
-
-/** Reads of a download are issued in blocks of this size. */
-const READ_BLOCK = 256 * 1024;
 
 /** Marks a final upload whose parts are not all assembled yet: `<id>.pending`. */
 const PENDING_SUFFIX = '.pending';
@@ -39,6 +35,14 @@ const INFO_SUFFIX = '.json';
 interface OpenDataFile {
   handle: fsp.FileHandle;
   durableWrites: boolean;
+}
+
+/** What the store reads of an upload's data: its length so far and its dates. */
+type DataStats = Pick<fs.Stats, 'size' | 'mtime' | 'birthtime'>;
+
+/** The name of a final's `index`th piece in its folder: sorted by name, the pieces are in order. */
+function pieceName(index: number): string {
+  return String(index).padStart(6, '0');
 }
 
 /** The largest upload whose data file is opened with O_DSYNC at creation (a larger one is flushed as it grows, then at the end). */
@@ -65,6 +69,10 @@ export interface LocalFileStoreOptions {
  *
  * The data file's size is the upload's offset and its modification time the
  * upload's last activity, so neither needs an info-file rewrite per PATCH.
+ *
+ * A final upload (concatenation) is a folder `<id>/` of hard links to its
+ * parts' data files, in order: it is made without copying a byte, and a file
+ * sent in pieces takes its size on the disk once.
  */
 export class LocalFileStore extends FileStore implements UploadLister, RangeReader, StateKeeper, ChunkStager, Concatenater {
   private readonly infoFiles: InfoFiles;
@@ -101,7 +109,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   async recoverAfterRestart(): Promise<void> {
     const names = new Set(await fsp.readdir(this.directory));
     const repair = async (what: string, ...files: string[]) => {
-      for (const file of files) await fsp.rm(path.join(this.directory, file), { force: true });
+      for (const file of files) await fsp.rm(path.join(this.directory, file), { force: true, recursive: true });
       console.warn(`[upload] recovery: ${what}`);
     };
     for (const name of names) {
@@ -114,8 +122,17 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
         const info = await this.infoFiles.get(id);
         const stats = await this.statData(id);
         const marker = `${id}${PENDING_SUFFIX}`;
+        const isFinal = info?.concat?.kind === 'final';
         if (!info) await repair(`removed upload ${id}: its info file is unreadable`, name, id, marker);
-        else if (!stats?.isFile()) await repair(`removed upload ${id}: its data file is missing`, name, marker);
+        else if (!stats && isFinal && names.has(marker)) {
+          // Between removing an older version's empty file and putting the links in place: the final waits again.
+          await fsp.mkdir(this.dataPath(id));
+          console.warn(`[upload] recovery: recreated the empty folder of final upload ${id}`);
+        } else if (!stats) await repair(`removed upload ${id}: its data file is missing`, name, marker);
+        else if (stats.isDirectory()) {
+          const wrong = isFinal ? await this.wrongLinks(id, info) : 'it is a folder but not a final upload';
+          if (wrong) await repair(`removed upload ${id}: ${wrong}`, name, id, marker);
+        } else if (!stats.isFile()) await repair(`removed upload ${id}: its data is not a file`, name, id, marker);
         else if (info.size !== undefined && stats.size > info.size) {
           // Bytes beyond the declared length: which of them belong to the upload cannot be known.
           await repair(`removed upload ${id}: it holds ${stats.size} bytes, more than its length ${info.size}`, name, id, marker);
@@ -242,7 +259,10 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     const opening = bytesFollow ? fsp.open(this.dataPath(upload.id), durableWrites ? CREATE_DURABLY : 'w') : null;
     let durable: Promise<void>;
     try {
-      ({ durable } = await this.infoFiles.create(upload.id, info, opening ?? fsp.writeFile(this.dataPath(upload.id), '')));
+      // A final's data is a folder, filled with links to its parts all at once (see assembleFinal).
+      const data =
+        opening ?? (concat?.kind === 'final' ? fsp.mkdir(this.dataPath(upload.id)) : fsp.writeFile(this.dataPath(upload.id), ''));
+      ({ durable } = await this.infoFiles.create(upload.id, info, data));
     } catch (error) {
       await opening?.then((handle) => handle.close()).catch(() => undefined);
       throw error;
@@ -260,13 +280,26 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     );
   }
 
+  /**
+   * Makes the final out of its parts without copying a byte: a folder of hard
+   * links to the parts' data files, in order, put in place by one rename, so
+   * the final shows all of its bytes at once or none. A part's bytes then stay
+   * on the disk exactly as long as a final links them, whatever happens to the
+   * part itself (termination, expiry), and go with the last link. A part that
+   * cannot be linked (a file system without hard links, an inode at its link
+   * limit) is copied instead.
+   */
   async assembleFinal(finalId: string, parts: string[]): Promise<void> {
     const info = await this.infoFiles.get(finalId);
     if (!info) throw ERRORS.FILE_NOT_FOUND;
+    const target = this.dataPath(finalId);
+    const current = await this.statData(finalId);
+    // Put in place before a crash that came before the marker went: only the tidying is left.
+    if (current?.isDirectory() && (await fsp.readdir(target)).length > 0) return this.assembled(finalId, parts);
     let total = 0;
     for (const part of parts) {
       const stats = await this.statData(part);
-      if (!stats) throw ERRORS.FILE_NOT_FOUND;
+      if (!stats?.isFile()) throw ERRORS.FILE_NOT_FOUND;
       total += stats.size;
     }
     if (info.size === undefined) {
@@ -275,27 +308,21 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
       await this.infoFiles.set(finalId, { ...info, size: total });
     }
     const temp = this.workFile(finalId, 'assembling');
-    const out = fs.createWriteStream(temp, { flags: 'wx' });
+    await fsp.mkdir(temp);
     try {
-      for (const part of parts) {
-        for await (const chunk of fs.createReadStream(this.dataPath(part), { highWaterMark: READ_BLOCK })) {
-          if (!out.write(chunk)) await once(out, 'drain');
-        }
+      for (const [index, part] of parts.entries()) {
+        await linkOrCopy(this.dataPath(part), path.join(temp, pieceName(index)), this.sync);
       }
-      out.end();
-      await finished(out);
-      if (this.sync) await syncFile(temp);
-      // The final shows all of its bytes at once or none: a reader never sees it half-assembled.
-      await fsp.rename(temp, this.dataPath(finalId));
+      if (this.sync) await syncPath(temp);
+      // A final created by an earlier version of this store, before its parts were in, has an empty file here.
+      if (current?.isFile()) await fsp.rm(target);
+      await fsp.rename(temp, target);
       if (this.sync) await this.infoFiles.syncDirectory();
     } catch (error) {
-      out.destroy();
-      await fsp.rm(temp, { force: true });
+      await fsp.rm(temp, { recursive: true, force: true });
       throw error;
     }
-    await fsp.rm(this.pendingMarker(finalId), { force: true });
-    // A part's clean-up clock restarts when a final uses it.
-    await Promise.all([...new Set(parts)].map((part) => this.touch(part).catch(() => undefined)));
+    await this.assembled(finalId, parts);
   }
 
   async pendingFinals(): Promise<Array<{ id: string; parts: string[] }>> {
@@ -313,50 +340,60 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   override async remove(id: string): Promise<void> {
     await this.takeUnflushedCreation(id)?.catch(() => undefined);
     await this.takeOpenDataFile(id)?.handle.close();
-    await super.remove(id);
+    if ((await this.statData(id))?.isDirectory()) {
+      // A final's folder of links: its parts' bytes go with it unless a part or another final still links them.
+      await fsp.rm(this.dataPath(id), { recursive: true });
+      await this.infoFiles.delete(id);
+    } else {
+      await super.remove(id);
+    }
     await fsp.rm(this.pendingMarker(id), { force: true });
   }
 
   async readRange(id: string, start: number, endInclusive: number): Promise<ReadableStream<Uint8Array>> {
-    const handle = await fsp.open(this.dataPath(id), 'r');
-    let position = start;
-    let closed = false;
-    const close = async () => {
-      if (closed) return;
-      closed = true;
-      await handle.close();
-    };
-    // A hand-rolled pull stream: each read waits for the consumer, so a slow
-    // or vanished client never makes the server buffer the file.
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const remaining = endInclusive + 1 - position;
-        if (remaining <= 0) {
-          await close();
-          controller.close();
-          return;
-        }
-        const buffer = Buffer.allocUnsafe(Math.min(READ_BLOCK, remaining));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-        if (bytesRead === 0) {
-          await close();
-          controller.error(new Error(`upload ${id} is shorter than expected`));
-          return;
-        }
-        position += bytesRead;
-        controller.enqueue(new Uint8Array(buffer.buffer, buffer.byteOffset, bytesRead));
-      },
-      async cancel() {
-        await close();
-      },
-    });
+    return readSegments(await this.segmentsOf(id), start, endInclusive, `upload ${id}`);
+  }
+
+  /** The files holding an upload's bytes, in order: its data file, or the pieces a final links. */
+  private async segmentsOf(id: string): Promise<FileSegment[]> {
+    const data = this.dataPath(id);
+    const stats = await fsp.stat(data);
+    if (!stats.isDirectory()) return [{ path: data, size: stats.size }];
+    const names = (await fsp.readdir(data)).sort();
+    return Promise.all(
+      names.map(async (name) => {
+        const piece = path.join(data, name);
+        return { path: piece, size: (await fsp.stat(piece)).size };
+      }),
+    );
+  }
+
+  /** What is wrong with a final's folder of links, if anything: empty (still pending) is right. */
+  private async wrongLinks(id: string, info: UploadInfo): Promise<string | null> {
+    const segments = await this.segmentsOf(id);
+    if (segments.length === 0) return null;
+    const parts = info.concat?.kind === 'final' ? info.concat.parts.length : 0;
+    if (segments.length !== parts) return `its folder links ${segments.length} pieces, not its ${parts} parts`;
+    const total = segments.reduce((sum, segment) => sum + segment.size, 0);
+    return total === info.size ? null : `its pieces hold ${total} bytes, not its length ${info.size}`;
+  }
+
+  /** After a final's bytes are in place: it is no longer pending, and its parts' clean-up clocks restart. */
+  private async assembled(finalId: string, parts: string[]): Promise<void> {
+    await fsp.rm(this.pendingMarker(finalId), { force: true });
+    await Promise.all([...new Set(parts)].map((part) => this.touch(part).catch(() => undefined)));
   }
 
   /** An upload's info and its data file's stats: everything the store knows of it, read once. */
-  private async infoAndData(id: string): Promise<{ info: UploadInfo; stats: fs.Stats } | 'no-info' | 'no-data'> {
+  private async infoAndData(id: string): Promise<{ info: UploadInfo; stats: DataStats } | 'no-info' | 'no-data'> {
     const info = await this.infoFiles.get(id);
     if (!info) return 'no-info';
     const stats = await this.statData(id);
+    if (stats?.isDirectory()) {
+      // A final's folder of links holds all of its pieces or none (see assembleFinal): its offset is its length or 0.
+      const linked = (await fsp.readdir(this.dataPath(id))).length > 0;
+      return { info, stats: { size: linked ? (info.size ?? 0) : 0, mtime: stats.mtime, birthtime: stats.birthtime } };
+    }
     if (stats) return { info, stats };
     // Removed by another process (npm run sweep) after this one wrote its info: the files have the last word.
     return this.infoFiles.forget(id) ? this.infoAndData(id) : 'no-data';
@@ -403,7 +440,21 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   }
 }
 
-async function syncFile(file: string): Promise<void> {
+/** Errors of a hard link that a copy gets around: no links on this file system, or too many on this inode. */
+const LINK_UNAVAILABLE = new Set(['EMLINK', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV']);
+
+async function linkOrCopy(source: string, destination: string, sync: boolean): Promise<void> {
+  try {
+    await fsp.link(source, destination);
+  } catch (error) {
+    if (!LINK_UNAVAILABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    await fsp.copyFile(source, destination, fs.constants.COPYFILE_EXCL);
+    if (sync) await syncPath(destination);
+  }
+}
+
+/** Flushes a file's content, or a folder's entries, to the disk. */
+async function syncPath(file: string): Promise<void> {
   const handle = await fsp.open(file, 'r');
   try {
     await handle.sync();
