@@ -58,11 +58,18 @@ export function expectStored(server: BenchServer, url: string, size: number): vo
   const id = new URL(url).pathname.split('/').pop() ?? '';
   let stored: number;
   try {
-    stored = fs.statSync(path.join(server.uploadDir, id)).size;
+    stored = storedSize(path.join(server.uploadDir, id));
   } catch {
     throw new IncompleteUpload(`${server.name}: no data file for upload ${url}`);
   }
   if (stored !== size) throw new IncompleteUpload(`${server.name}: upload ${url} stored ${stored} of ${size} bytes`);
+}
+
+/** Bytes of an upload's data file, or of the pieces a final upload's folder links (ours, for a final made of pieces). */
+function storedSize(data: string): number {
+  const stats = fs.statSync(data);
+  if (!stats.isDirectory()) return stats.size;
+  return fs.readdirSync(data).reduce((sum, piece) => sum + fs.statSync(path.join(data, piece)).size, 0);
 }
 
 /** The server's offset for the upload (HEAD) and the data file must both equal its size. */
