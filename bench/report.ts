@@ -34,7 +34,7 @@ function targets(row: SummaryRecord): string {
   return row.verdicts
     .map((v) => {
       if (v.actual === null) return `${v.target} (not measured)`;
-      return v.target.startsWith('peak RSS') ? v.target : `${v.target}: ${ratio(v.actual)}`;
+      return `${v.target}: ${v.target.startsWith('peak RSS') ? `${v.actual.toFixed(1)} MiB` : ratio(v.actual)}`;
     })
     .join('; ');
 }

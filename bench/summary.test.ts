@@ -171,12 +171,15 @@ test('memory is a ceiling in MiB above idle: 32 for the memory cells, 64 during 
   ]);
 });
 
-test('the table gives the idle RSS of every row', () => {
-  const table = formatTable(summarize([...cells('single', 'ours', [900]), ...cells('single', 'sink', [1000])])).split('\n');
+test('the table gives the idle RSS of every row, and the peak above idle that a memory target compared', () => {
+  const table = formatTable(
+    summarize([...withPeak(cells('concurrent', 'ours', [900]), [70.04]), ...cells('concurrent', 'sink', [1000])]),
+  ).split('\n');
   const header = table[0].split('|').map((cell) => cell.trim());
   const ours = table[2].split('|').map((cell) => cell.trim());
   expect(ours[header.indexOf('idle RSS')]).toBe('100 MiB');
-  expect(ours[header.indexOf('result')]).toBe('PASS');
+  expect(ours[header.indexOf('target')]).toBe('>= 0.9x sink: 0.90x; CPU <= 1.25x sink: 1.00x; peak RSS <= 64 MiB above idle: 70.0 MiB');
+  expect(ours[header.indexOf('result')]).toBe('MISS');
 });
 
 test('the median of an even count is the mean of the middle two', () => {
