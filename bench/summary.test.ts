@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import type { CellRecord } from './cell';
-import { formatTable, misses } from './report';
+import { formatCell, formatTable, misses } from './report';
 import { median, summarize } from './summary';
 import type { ServerName } from './servers';
 import { TARGETS } from './targets';
@@ -22,6 +22,7 @@ function cells(scenario: string, server: ServerName, values: number[], unit: Uni
     cpuSeconds: 1,
     cpuSecondsPerGB: 1,
     clientCpuSecondsPerGB: 1,
+    discardedMiB: 0,
   }));
 }
 
@@ -180,6 +181,13 @@ test('the table gives the idle RSS of every row, and the peak above idle that a 
   expect(ours[header.indexOf('idle RSS')]).toBe('100 MiB');
   expect(ours[header.indexOf('target')]).toBe('>= 0.9x sink: 0.90x; CPU <= 1.25x sink: 1.00x; peak RSS <= 64 MiB above idle: 70.0 MiB');
   expect(ours[header.indexOf('result')]).toBe('MISS');
+});
+
+test("a cell's line says how much the disk trimmed during it, when it did", () => {
+  const [cell] = cells('tiny', 'sink', [500], 'uploads/s');
+  expect(formatCell(cell)).not.toContain('TRIM');
+  expect(formatCell({ ...cell, discardedMiB: 1024 })).toMatch(/, disk TRIM 1024 MiB during the cell\)$/);
+  expect(formatCell({ ...cell, discardedMiB: null })).not.toContain('TRIM');
 });
 
 test('the median of an even count is the mean of the middle two', () => {
