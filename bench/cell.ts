@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { MiB, resetPeak, sampleProcess } from './process-stats';
+import { discardedBytes, MiB, resetPeak, sampleProcess } from './process-stats';
 import type { BenchServer, ServerName } from './servers';
 import type { Plan, Unit, Workload } from './workloads/workload';
 
@@ -23,6 +23,12 @@ export interface CellRecord {
   cpuSecondsPerGB: number;
   /** The same for the bench process (the client), to show it was not the bottleneck. */
   clientCpuSecondsPerGB: number;
+  /**
+   * TRIM the upload folder's disk did during the cell, by any process, MiB
+   * (null where the disk's counters cannot be read): file creations run
+   * slower meanwhile, so a cell with some did not measure the server alone.
+   */
+  discardedMiB: number | null;
 }
 
 /** The slowest rate a cell may move its bytes at before it fails rather than holds up the run. */
@@ -42,6 +48,14 @@ export function cellDeadlineMs(plan: Plan): number {
 /** A cell that stored less than this keeps its files until the run ends (its folder is removed then). */
 const KEEP_UNTIL_THE_END_BYTES = 256 * 2 ** 20;
 
+/**
+ * Commits the file system holding `dir` (`sync -f`): its dirty pages reach the
+ * disk, and with `discard` the TRIM of files deleted before it is done when it returns.
+ */
+export function syncFileSystem(dir: string): void {
+  execFileSync('sync', ['-f', dir]);
+}
+
 /** Thrown when a cell is still running at its deadline. */
 export class CellDeadline extends Error {}
 
@@ -56,12 +70,15 @@ function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T>
 /**
  * Runs one cell and reads the server's memory and CPU around it: VmHWM is
  * reset first so the peak is this cell's, and idle RSS is read right before.
- * Afterwards the cell's files are deleted and the disk flushed, so neither
- * the disk filling up nor a previous server's dirty pages weigh on the next cell.
- * Many small files are kept until the run ends instead: on a file system
- * mounted with `discard`, deleting thousands of files makes the next cell's
- * file creations several times slower (docs/performance.md), and the next
- * cell is another server's.
+ * Afterwards the cell's files are deleted and the file system synced, so
+ * neither the disk filling up nor a previous server's dirty pages weigh on
+ * the next cell. The sync is also what keeps the deletes' TRIM out of the next
+ * cell on a file system mounted with `discard`: it returns once the journal
+ * commit has issued and completed the discards of the freed blocks (measured:
+ * all of a 1 GiB file's, or 2,000 files', within the untimed sync), whereas
+ * TRIM running during a cell slowed tiny uploads to about 0.67x (bench/README.md).
+ * A cell that stored little (tiny: thousands of small files) keeps its files
+ * until the run ends, which costs nothing.
  */
 export async function runCell(
   workload: Workload,
@@ -73,11 +90,13 @@ export async function runCell(
   const before = new Set(fs.readdirSync(server.uploadDir));
   resetPeak(server.pid);
   const idle = sampleProcess(server.pid);
+  const discardedBefore = discardedBytes(server.uploadDir);
   const client = process.cpuUsage();
   try {
     const measured = await withDeadline(workload.run(server, plan), deadlineMs, `${workload.scenario} on ${server.name}`);
     const after = sampleProcess(server.pid);
     const clientUsage = process.cpuUsage(client);
+    const discardedAfter = discardedBytes(server.uploadDir);
     const perGB = (seconds: number) => seconds / (measured.bytes / 1e9);
     const peakAboveIdleMiB = (after.peakRss - idle.rss) / MiB;
     const cpuSeconds = after.cpuSeconds - idle.cpuSeconds;
@@ -96,6 +115,7 @@ export async function runCell(
       cpuSeconds,
       cpuSecondsPerGB: perGB(cpuSeconds),
       clientCpuSecondsPerGB: perGB((clientUsage.user + clientUsage.system) / 1e6),
+      discardedMiB: discardedBefore === null || discardedAfter === null ? null : (discardedAfter - discardedBefore) / MiB,
     };
   } finally {
     const added = fs.readdirSync(server.uploadDir).filter((entry) => !before.has(entry));
@@ -106,7 +126,7 @@ export async function runCell(
     if (bytes > KEEP_UNTIL_THE_END_BYTES) {
       for (const entry of added) fs.rmSync(path.join(server.uploadDir, entry), { recursive: true, force: true });
     }
-    execFileSync('sync', ['-f', server.uploadDir]);
+    syncFileSystem(server.uploadDir);
     if (!server.running()) throw new Error(`${server.name} stopped during ${workload.scenario}:\n${server.log()}`);
   }
 }

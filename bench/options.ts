@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseByteSize } from '@resumable-uploads/engine';
-import { PROJECT_ROOT, SERVER_NAMES, type ServerName } from './servers';
+import { PROJECT_ROOT, serverNames, type ServerName } from './servers';
 
 export const WORKLOAD_NAMES = ['single', 'chunked', 'checksummed', 'concurrent', 'tiny', 'dashboard', 'memory'] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
@@ -15,7 +15,7 @@ export const USAGE = `npm run bench -- [options]
   --reps N             repetitions of every cell (default 3; quick: 1)
   --size SIZE          the large upload of single, chunked, dashboard and memory (default 1GiB)
   --only LIST          workloads, comma-separated: ${WORKLOAD_NAMES.join(',')}
-  --servers LIST       servers, comma-separated: ${SERVER_NAMES.join(',')}
+  --servers LIST       servers, comma-separated: ${serverNames().join(',')}
   --no-10g             skip the 10 GiB memory cell
   --json PATH          JSON lines output (default bench/results/bench-results.jsonl)
   --dir PATH           where upload folders go (default: the OS temp folder unless it is tmpfs, else bench/results)
@@ -44,7 +44,7 @@ function list<T extends string>(raw: string | undefined, allowed: readonly T[], 
   return allowed.filter((name) => names.includes(name));
 }
 
-export function readOptions(argv: string[]): BenchOptions | 'help' {
+export function readOptions(argv: string[], env: Record<string, string | undefined> = process.env): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -68,12 +68,16 @@ export function readOptions(argv: string[]): BenchOptions | 'help' {
   const largeBytes = values.size === undefined ? (quick ? 8 * MiB : GiB) : parseByteSize(values.size);
   if (!largeBytes) throw new Error(`--size must be a size such as 1GiB or 256MiB (got "${values.size}")`);
   const results = path.join(PROJECT_ROOT, 'bench', 'results');
+  const servers = serverNames(env);
+  if (values.servers?.split(',').some((name) => name.trim() === 'tusd') && !servers.includes('tusd')) {
+    throw new Error('--servers: tusd runs only when TUSD_BIN names a tusd binary');
+  }
   return {
     quick,
     reps,
     largeBytes,
     workloads: list(values.only, WORKLOAD_NAMES, '--only'),
-    servers: list(values.servers, SERVER_NAMES, '--servers'),
+    servers: list(values.servers, servers, '--servers'),
     tenGiB: !quick && !values['no-10g'],
     jsonFile: path.resolve(values.json ?? path.join(results, 'bench-results.jsonl')),
     dir: values.dir === undefined ? undefined : path.resolve(values.dir),

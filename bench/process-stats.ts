@@ -36,3 +36,22 @@ export function sampleProcess(pid: number): ProcessSample {
 export function resetPeak(pid: number): void {
   fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
+
+/**
+ * Bytes the disk holding `dir` has discarded (TRIM) since boot, from the block
+ * layer's counters (/sys/dev/block/<major>:<minor>/stat, Linux 4.18 and
+ * later); null where they cannot be read (no such device, as on tmpfs).
+ */
+export function discardedBytes(dir: string): number | null {
+  try {
+    const dev = fs.statSync(dir, { bigint: true }).dev;
+    // The kernel's encoding of a device number (glibc's major() and minor()).
+    const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+    const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+    const fields = fs.readFileSync(`/sys/dev/block/${major}:${minor}/stat`, 'utf8').trim().split(/\s+/);
+    // Field 14: sectors discarded, in units of 512 bytes.
+    return fields.length >= 15 ? Number(fields[13]) * 512 : null;
+  } catch {
+    return null;
+  }
+}

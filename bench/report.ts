@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CellRecord } from './cell';
-import type { SummaryRecord } from './summary';
+import type { Spread, SummaryRecord } from './summary';
 import type { Unit } from './workloads/workload';
 
 /** Appends one JSON object per line as the run goes, so an interrupted run keeps what it measured. */
@@ -34,7 +34,7 @@ function targets(row: SummaryRecord): string {
   return row.verdicts
     .map((v) => {
       if (v.actual === null) return `${v.target} (not measured)`;
-      return v.target.startsWith('<=') ? v.target : `${v.target}: ${ratio(v.actual)}`;
+      return `${v.target}: ${v.target.startsWith('peak RSS') ? `${v.actual.toFixed(1)} MiB` : ratio(v.actual)}`;
     })
     .join('; ');
 }
@@ -51,6 +51,7 @@ export function formatTable(rows: SummaryRecord[]): string {
     'vs same promise',
     'target',
     'result',
+    'idle RSS',
     'peak RSS',
     'CPU s/GB',
     'CPU vs same promise',
@@ -65,6 +66,7 @@ export function formatTable(rows: SummaryRecord[]): string {
     ratio(row.vsSamePromise),
     targets(row),
     verdict(row),
+    `${row.idleRssMiB.toFixed(0)} MiB`,
     `${row.peakRssMiB.toFixed(0)} MiB`,
     row.medianCpuSecondsPerGB.toFixed(2),
     ratio(row.cpuVsSamePromise),
@@ -78,25 +80,34 @@ export function formatCell(cell: CellRecord): string {
   return (
     `${cell.scenario} / ${cell.server} #${cell.rep + 1}: ${formatValue(cell.value, cell.unit)} ` +
     `(${cell.seconds.toFixed(2)} s, peak RSS ${cell.peakRssMiB.toFixed(0)} MiB, +${cell.peakAboveIdleMiB.toFixed(1)} over idle, ` +
-    `CPU ${cell.cpuSecondsPerGB.toFixed(2)} s/GB, client ${cell.clientCpuSecondsPerGB.toFixed(2)} s/GB)`
+    `CPU ${cell.cpuSecondsPerGB.toFixed(2)} s/GB, client ${cell.clientCpuSecondsPerGB.toFixed(2)} s/GB` +
+    ((cell.discardedMiB ?? 0) >= 1 ? `, disk TRIM ${cell.discardedMiB?.toFixed(0)} MiB during the cell` : '') +
+    ')'
   );
 }
 
+/** `381 MB/s (324–1257, 3 runs)`: a median with the spread it came from. */
+export function formatSpread(spread: Spread): string {
+  const digits = spread.unit === 'MB/s' || spread.unit === 'uploads/s' ? 0 : spread.unit.startsWith('MiB') ? 1 : 2;
+  const runs = `${spread.reps} run${spread.reps === 1 ? '' : 's'}`;
+  return `${spread.median.toFixed(digits)} ${spread.unit} (${spread.min.toFixed(digits)}–${spread.max.toFixed(digits)}, ${runs})`;
+}
+
 /**
- * The targets missed, one line each, for the end of the run; a miss whose
- * bounding server (targets.ts) also fell short says so: that target is out of
- * reach on this machine, whatever ours does.
+ * The targets missed, one line each, for the end of the run: the ratio or
+ * value, then the measurements it came from with their spread: the row's own
+ * and the one that bounds it in the same run (for memory, the idle RSS).
  */
 export function misses(rows: SummaryRecord[]): string[] {
   return rows.flatMap((row) =>
     row.verdicts
       .filter((v) => v.pass === false)
       .map((v) => {
-        const measured = v.target.startsWith('<=') ? formatValue(row.median, row.unit) : ratio(v.actual);
-        const line = `MISS ${row.scenario} (${row.server}): ${v.target}, measured ${measured}`;
-        if (!v.limit) return line;
-        const reach = v.limit.reachable ? '' : 'out of reach here: ';
-        return `${line}; ${reach}${v.limit.server} (${v.limit.what}) reached ${ratio(v.limit.actual)}`;
+        const measured = v.target.startsWith('peak RSS') ? `${(v.actual ?? 0).toFixed(1)} MiB` : ratio(v.actual);
+        const from = [v.measured, v.bound]
+          .filter((spread) => spread !== undefined)
+          .map((spread) => `${spread.server} ${spread.scenario} ${formatSpread(spread)}`);
+        return `MISS ${row.scenario} (${row.server}): ${v.target}, measured ${measured}: ${from.join('; ')}`;
       }),
   );
 }

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CellDeadline, runCell, type CellRecord } from './cell';
+import { CellDeadline, runCell, syncFileSystem, type CellRecord } from './cell';
 import { formatSelfTime, mainThreadProfile, topSelfTime } from './cpu-profile';
 import { readOptions, USAGE, type BenchOptions } from './options';
 import { planFor, workloadsFor } from './plan';
@@ -40,6 +40,8 @@ async function main(): Promise<number> {
   const root = workRoot(options);
   fs.mkdirSync(root, { recursive: true });
   const workDir = fs.mkdtempSync(path.join(root, 'bench-'));
+  // Whatever was deleted on this disk before the run (a previous run's folder) is trimmed now, not during the first cells.
+  syncFileSystem(workDir);
 
   const json = new JsonLines(options.jsonFile);
   json.write({ type: 'run', startedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, options, plan });
@@ -110,6 +112,8 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     fs.rmSync(workDir, { recursive: true, force: true });
+    // The run's own deletes (every tiny file, kept until now) are trimmed before whatever runs next on this disk.
+    syncFileSystem(root);
   }
 
   const rows = summarize(cells);

@@ -6,12 +6,24 @@ import { freePort } from '../e2e/support/free-port';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
-/** The servers a run compares; OURS is the app as `npm start` serves it, OURS-OS the same with UPLOAD_DURABILITY=os. */
-export const SERVER_NAMES = ['ours', 'ours-os', 'baseline', 'sink', 'sink-nosync'] as const;
+/**
+ * The servers a run compares; OURS is the app as `npm start` serves it, OURS-OS
+ * the same with UPLOAD_DURABILITY=os. TUSD runs only when TUSD_BIN names a
+ * tusd binary (see serverNames).
+ */
+export const SERVER_NAMES = ['ours', 'ours-os', 'baseline', 'sink', 'sink-nosync', 'tusd'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
-/** The bare server that keeps the same promise as each of ours: what a like-for-like ratio divides by. */
-export const SAME_PROMISE: Partial<Record<ServerName, ServerName>> = { ours: 'sink', 'ours-os': 'sink-nosync' };
+/** The servers this environment can start: all of them, tusd only when TUSD_BIN names its binary. */
+export function serverNames(env: Record<string, string | undefined> = process.env): ServerName[] {
+  return SERVER_NAMES.filter((name) => name !== 'tusd' || Boolean(env.TUSD_BIN));
+}
+
+/**
+ * The bare server that keeps the same promise as each server measured against
+ * one: what a like-for-like ratio divides by. tusd never flushes.
+ */
+export const SAME_PROMISE: Partial<Record<ServerName, ServerName>> = { ours: 'sink', 'ours-os': 'sink-nosync', tusd: 'sink-nosync' };
 
 const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 15_000;
@@ -43,11 +55,14 @@ export interface BenchServer {
 
 interface Launch {
   name: ServerName;
+  /** The executable: Node itself unless given. */
+  command?: string;
   args: string[];
   env: Record<string, string>;
+  port: number;
   endpointPath: string;
-  /** Printed once the server accepts requests. */
-  readyLine: string;
+  /** Printed once the server accepts requests; without one, the server is ready once it answers OPTIONS. */
+  readyLine?: string;
   uploadDir: string;
 }
 
@@ -67,6 +82,7 @@ export function requireProductionBuild(): void {
 
 export async function startServer(name: ServerName, options: ServerOptions): Promise<BenchServer> {
   const uploadDir = fs.mkdtempSync(path.join(options.workDir, `${name}-`));
+  const port = await freePort();
   const script = (file: string) => ['--import', 'tsx', path.join('bench', file)];
   switch (name) {
     case 'ours':
@@ -78,6 +94,7 @@ export async function startServer(name: ServerName, options: ServerOptions): Pro
         name,
         args: [...profile, ...npmStartArgs()],
         env: { UPLOAD_DIR: uploadDir, UPLOAD_DURABILITY: durability, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+        port,
         endpointPath: '/api/upload',
         readyLine: '[server] listening',
         uploadDir,
@@ -88,6 +105,7 @@ export async function startServer(name: ServerName, options: ServerOptions): Pro
         name,
         args: script('baseline-server.ts'),
         env: { UPLOAD_DIR: uploadDir },
+        port,
         endpointPath: '/files',
         readyLine: READY,
         uploadDir,
@@ -98,23 +116,41 @@ export async function startServer(name: ServerName, options: ServerOptions): Pro
         name,
         args: script('sink-server.ts'),
         env: { UPLOAD_DIR: uploadDir, SINK_SYNC: name === 'sink' ? 'fdatasync' : 'none' },
+        port,
         endpointPath: '/files',
         readyLine: READY,
         uploadDir,
       });
+    case 'tusd': {
+      // Started as its peers' README says stock tusd is: file store, no flushes, nothing printed at start-up.
+      const binary = process.env.TUSD_BIN;
+      if (!binary) throw new Error('tusd: set TUSD_BIN to the path of a tusd binary');
+      return launch({
+        name,
+        command: path.resolve(binary),
+        args: ['-host', '127.0.0.1', '-port', String(port), '-upload-dir', uploadDir, '-verbose=false', '-show-startup-logs=false'],
+        env: {},
+        port,
+        endpointPath: '/files/',
+        uploadDir,
+      });
+    }
   }
 }
 
 /** What the bench's own servers print once they listen. */
 export const READY = '[bench-server] listening';
 
+/** What a server's log keeps for failure messages: its last output (tusd logs every request). */
+const LOG_TAIL_CHARS = 64 * 1024;
+
 async function launch(spec: Launch): Promise<BenchServer> {
-  const port = await freePort();
+  const { port, readyLine } = spec;
   // Access control stays off: the bench measures the data path, not token checks.
   const env: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...spec.env };
   delete env.UPLOAD_TOKEN_SECRET;
   delete env.UPLOAD_EVENT_LOG;
-  const child = spawn(process.execPath, spec.args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(spec.command ?? process.execPath, spec.args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const baseUrl = `http://127.0.0.1:${port}`;
   const endpoint = `${baseUrl}${spec.endpointPath}`;
@@ -123,13 +159,16 @@ async function launch(spec: Launch): Promise<BenchServer> {
       () => fail(new Error(`${spec.name} did not start within ${START_TIMEOUT_MS / 1000} s:\n${output}`)),
       START_TIMEOUT_MS,
     );
+    let started = false;
+    const ready = () => {
+      started = true;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      resolve();
+    };
     const onData = (data: Buffer) => {
-      output += data.toString();
-      if (output.includes(spec.readyLine)) {
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        resolve();
-      }
+      output = (output + data.toString()).slice(-LOG_TAIL_CHARS);
+      if (readyLine && !started && output.includes(readyLine)) ready();
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
       fail(new Error(`${spec.name} exited (${code ?? signal}) before it was ready:\n${output}`));
@@ -141,6 +180,7 @@ async function launch(spec: Launch): Promise<BenchServer> {
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.once('exit', onExit);
+    if (!readyLine) answersTus(endpoint, () => child.exitCode === null && child.signalCode === null).then(ready, fail);
   });
   await expectTusServer(spec.name, endpoint);
   const pid = child.pid;
@@ -157,16 +197,35 @@ async function launch(spec: Launch): Promise<BenchServer> {
   };
 }
 
-/** One OPTIONS, so a server that printed its line but does not answer tus fails before any measurement. */
-async function expectTusServer(name: ServerName, endpoint: string): Promise<void> {
-  const status = await new Promise<number>((resolve, reject) => {
+/** Asks OPTIONS until the server answers (a server that prints nothing once it listens), while `alive`. */
+async function answersTus(endpoint: string, alive: () => boolean): Promise<void> {
+  const started = Date.now();
+  while (alive() && Date.now() - started < START_TIMEOUT_MS) {
+    const answered = await options(endpoint, 1000).then(
+      () => true,
+      () => false,
+    );
+    if (answered) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function options(endpoint: string, timeoutMs: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     const req = http.request(endpoint, { method: 'OPTIONS', headers: { 'Tus-Resumable': '1.0.0' } }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
     req.on('error', reject);
-    req.setTimeout(START_TIMEOUT_MS, () => req.destroy(new Error(`${name}: OPTIONS ${endpoint} got no answer`)));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`OPTIONS ${endpoint} got no answer`)));
     req.end();
+  });
+}
+
+/** One OPTIONS, so a server that printed its line but does not answer tus fails before any measurement. */
+async function expectTusServer(name: ServerName, endpoint: string): Promise<void> {
+  const status = await options(endpoint, START_TIMEOUT_MS).catch((error: Error) => {
+    throw new Error(`${name}: ${error.message}`);
   });
   if (status !== 200 && status !== 204) throw new Error(`${name}: OPTIONS ${endpoint} answered ${status}`);
 }

@@ -1,16 +1,29 @@
 import type { CellRecord } from './cell';
 import { SAME_PROMISE, type ServerName } from './servers';
-import { TARGETS } from './targets';
+import { appliesTo, TARGETS } from './targets';
 import type { Unit } from './workloads/workload';
 
+/** One quantity over the repetitions of one scenario on one server. */
+export interface Spread {
+  scenario: string;
+  server: ServerName;
+  /** What was measured, in its unit: `MB/s`, `uploads/s`, `CPU s/GB`, `MiB above idle`, `MiB idle`. */
+  unit: string;
+  median: number;
+  min: number;
+  max: number;
+  reps: number;
+}
+
 export interface Verdict {
-  /** e.g. `>= 4x baseline single`. */
+  /** e.g. `>= 0.9x sink`, `CPU <= 1.25x sink`, `peak RSS <= 64 MiB above idle`. */
   target: string;
   /** The ratio or value compared; null when the reference was not measured. */
   actual: number | null;
   pass: boolean | null;
-  /** The same ratio for the server that bounds it (targets.ts), when that server ran this scenario. */
-  limit?: { server: ServerName; what: string; actual: number; reachable: boolean };
+  /** What the target compared, with its spread: the row's own measurement and the one that bounds it in the same run. */
+  measured: Spread;
+  bound?: Spread;
 }
 
 /** One row of the table: every repetition of one scenario on one server. */
@@ -25,12 +38,16 @@ export interface SummaryRecord {
   max: number;
   vsBaseline: number | null;
   vsSink: number | null;
-  /** Against the bare server with the same promise (ours: sink; ours-os: sink-nosync), throughput and CPU per byte. */
+  /** Against the bare server with the same promise (ours: sink; ours-os and tusd: sink-nosync), throughput and CPU per byte. */
   vsSamePromise: number | null;
   cpuVsSamePromise: number | null;
   verdicts: Verdict[];
+  /** Median of the RSS read just before each cell, MiB. */
+  idleRssMiB: number;
   /** Highest peak RSS of its cells, MiB. */
   peakRssMiB: number;
+  /** Median of the cells' peak RSS above their idle RSS, MiB. */
+  peakAboveIdleMiB: number;
   medianCpuSecondsPerGB: number;
 }
 
@@ -40,75 +57,91 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+const QUANTITIES = {
+  value: (cell: CellRecord) => cell.value,
+  cpu: (cell: CellRecord) => cell.cpuSecondsPerGB,
+  aboveIdle: (cell: CellRecord) => cell.peakAboveIdleMiB,
+  idle: (cell: CellRecord) => cell.idleRssMiB,
+};
+type Quantity = keyof typeof QUANTITIES;
+
+function spread(group: CellRecord[], quantity: Quantity): Spread {
+  const values = group.map(QUANTITIES[quantity]);
+  const { scenario, server, unit } = group[0];
+  const units: Record<Quantity, string> = { value: unit, cpu: 'CPU s/GB', aboveIdle: 'MiB above idle', idle: 'MiB idle' };
+  return {
+    scenario,
+    server,
+    unit: units[quantity],
+    median: median(values),
+    min: Math.min(...values),
+    max: Math.max(...values),
+    reps: values.length,
+  };
+}
+
 export function summarize(cells: CellRecord[]): SummaryRecord[] {
   const groups = new Map<string, CellRecord[]>();
   for (const cell of cells) {
     const key = `${cell.scenario}\u0000${cell.server}`;
     groups.set(key, [...(groups.get(key) ?? []), cell]);
   }
-  const medians = new Map([...groups].map(([key, group]) => [key, median(group.map((cell) => cell.value))]));
-  const medianOf = (scenario: string, server: ServerName) => medians.get(`${scenario}\u0000${server}`);
-  const cpuOf = (scenario: string, server: ServerName) => {
-    const group = groups.get(`${scenario}\u0000${server}`);
-    return group && median(group.map((cell) => cell.cpuSecondsPerGB));
+  const of = (scenario: string, server: ServerName | undefined, quantity: Quantity): Spread | undefined => {
+    const group = server && groups.get(`${scenario}\u0000${server}`);
+    return group ? spread(group, quantity) : undefined;
   };
-  const ratio = (value: number, reference: number | undefined) => (reference ? value / reference : null);
+  const ratio = (value: number, reference: Spread | undefined) => (reference?.median ? value / reference.median : null);
 
   return [...groups.values()].map((group) => {
     const { scenario, server, unit } = group[0];
-    const values = group.map((cell) => cell.value);
-    const value = median(values);
+    const value = spread(group, 'value');
+    const cpu = spread(group, 'cpu');
     const throughput = unit !== 'MiB above idle';
     const verdicts: Verdict[] = [];
-    if (server === 'ours') {
-      for (const target of TARGETS) {
-        if ('against' in target && target.scenario === scenario) {
-          const actual = ratio(value, medianOf(target.against.scenario, target.against.server));
-          const reference =
-            target.against.scenario === scenario ? target.against.server : `${target.against.server} ${target.against.scenario}`;
-          const verdict: Verdict = {
-            target: `>= ${target.atLeast}x ${reference}`,
-            actual,
-            pass: actual === null ? null : actual >= target.atLeast,
-          };
-          const bound = target.limit && medianOf(scenario, target.limit.server);
-          const limitActual = bound === undefined ? null : ratio(bound, medianOf(target.against.scenario, target.against.server));
-          if (target.limit && limitActual !== null)
-            verdict.limit = { ...target.limit, actual: limitActual, reachable: limitActual >= target.atLeast };
-          verdicts.push(verdict);
-        }
-        if ('cpuAtMost' in target && target.scenario === scenario) {
-          const actual = ratio(median(group.map((cell) => cell.cpuSecondsPerGB)), cpuOf(scenario, target.cpuOf));
-          verdicts.push({
-            target: `CPU <= ${target.cpuAtMost}x ${target.cpuOf}`,
-            actual,
-            pass: actual === null ? null : actual <= target.cpuAtMost,
-          });
-        }
-        if ('scenarioPrefix' in target && scenario.startsWith(target.scenarioPrefix)) {
-          verdicts.push({ target: `<= ${target.atMost} MiB`, actual: value, pass: value <= target.atMost });
-        }
+    for (const target of TARGETS) {
+      if (target.server !== server || !appliesTo(target.scenario, scenario)) continue;
+      if ('atLeast' in target) {
+        const bound = of(target.against.scenario, target.against.server, 'value');
+        const actual = ratio(value.median, bound);
+        const reference =
+          target.against.scenario === scenario ? target.against.server : `${target.against.server} ${target.against.scenario}`;
+        const pass = actual === null ? null : actual >= target.atLeast;
+        verdicts.push({ target: `>= ${target.atLeast}x ${reference}`, actual, pass, measured: value, bound });
+      } else if ('cpuAtMost' in target) {
+        const bound = of(scenario, target.cpuOf, 'cpu');
+        const actual = ratio(cpu.median, bound);
+        const pass = actual === null ? null : actual <= target.cpuAtMost;
+        verdicts.push({ target: `CPU <= ${target.cpuAtMost}x ${target.cpuOf}`, actual, pass, measured: cpu, bound });
+      } else {
+        const above = spread(group, 'aboveIdle');
+        verdicts.push({
+          target: `peak RSS <= ${target.rssAboveIdleAtMost} MiB above idle`,
+          actual: above.median,
+          pass: above.median <= target.rssAboveIdleAtMost,
+          measured: above,
+          bound: spread(group, 'idle'),
+        });
       }
     }
+    const samePromise = SAME_PROMISE[server];
     return {
       type: 'summary',
       scenario,
       server,
       unit,
       reps: group.length,
-      median: value,
-      min: Math.min(...values),
-      max: Math.max(...values),
-      vsBaseline: throughput && server !== 'baseline' ? ratio(value, medianOf(scenario, 'baseline')) : null,
-      vsSink: throughput && server !== 'sink' ? ratio(value, medianOf(scenario, 'sink')) : null,
-      vsSamePromise: throughput && SAME_PROMISE[server] ? ratio(value, medianOf(scenario, SAME_PROMISE[server])) : null,
-      cpuVsSamePromise:
-        throughput && SAME_PROMISE[server]
-          ? ratio(median(group.map((cell) => cell.cpuSecondsPerGB)), cpuOf(scenario, SAME_PROMISE[server]))
-          : null,
+      median: value.median,
+      min: value.min,
+      max: value.max,
+      vsBaseline: throughput && server !== 'baseline' ? ratio(value.median, of(scenario, 'baseline', 'value')) : null,
+      vsSink: throughput && server !== 'sink' ? ratio(value.median, of(scenario, 'sink', 'value')) : null,
+      vsSamePromise: throughput && samePromise ? ratio(value.median, of(scenario, samePromise, 'value')) : null,
+      cpuVsSamePromise: throughput && samePromise ? ratio(cpu.median, of(scenario, samePromise, 'cpu')) : null,
       verdicts,
+      idleRssMiB: median(group.map(QUANTITIES.idle)),
       peakRssMiB: Math.max(...group.map((cell) => cell.peakRssMiB)),
-      medianCpuSecondsPerGB: median(group.map((cell) => cell.cpuSecondsPerGB)),
+      peakAboveIdleMiB: median(group.map(QUANTITIES.aboveIdle)),
+      medianCpuSecondsPerGB: cpu.median,
     };
   });
 }

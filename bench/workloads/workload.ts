@@ -42,7 +42,8 @@ export interface Workload {
   run(server: BenchServer, plan: Plan): Promise<Measurement>;
 }
 
-export const ALL_SERVERS: readonly ServerName[] = ['ours', 'ours-os', 'baseline', 'sink', 'sink-nosync'];
+/** The workloads every server runs (tusd among them when TUSD_BIN is set). */
+export const ALL_SERVERS: readonly ServerName[] = ['ours', 'ours-os', 'baseline', 'sink', 'sink-nosync', 'tusd'];
 
 /** Decimal megabytes per second, as tusd's and the figures are given. */
 export function megabytesPerSecond(bytes: number, seconds: number): number {
