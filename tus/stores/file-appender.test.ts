@@ -24,24 +24,32 @@ test.afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Counts the writev and datasync calls of every FileHandle while `run` runs. */
-async function counting<T>(run: () => Promise<T>): Promise<{ result: T; writes: number; datasyncs: number }> {
+/** Counts the writev and datasync calls of every FileHandle while `run` runs; `onWritten` sees each write's size once done. */
+async function counting<T>(
+  run: () => Promise<T>,
+  onWritten?: (bytes: number) => void,
+): Promise<{ result: T; writes: number; datasyncs: number; largestWrite: number }> {
   const probe = await fsp.open(__filename, 'r');
   const proto = Object.getPrototypeOf(probe) as FileHandle;
   await probe.close();
   const { writev, datasync } = proto;
   let writes = 0;
   let datasyncs = 0;
-  proto.writev = function (this: FileHandle, ...args: Parameters<FileHandle['writev']>) {
+  let largestWrite = 0;
+  proto.writev = async function (this: FileHandle, ...args: Parameters<FileHandle['writev']>) {
     writes += 1;
-    return writev.apply(this, args);
+    const bytes = args[0].reduce((sum, buffer) => sum + buffer.byteLength, 0);
+    largestWrite = Math.max(largestWrite, bytes);
+    const result = await writev.apply(this, args);
+    onWritten?.(bytes);
+    return result;
   } as FileHandle['writev'];
   proto.datasync = function (this: FileHandle) {
     datasyncs += 1;
     return datasync.call(this);
   };
   try {
-    return { result: await run(), writes, datasyncs };
+    return { result: await run(), writes, datasyncs, largestWrite };
   } finally {
     proto.writev = writev;
     proto.datasync = datasync;
@@ -70,6 +78,34 @@ test('a body arriving in 64 KiB pieces is written in 1 MiB writes, byte-exact, a
   expect(writes).toBeLessThanOrEqual(7);
   expect(datasyncs).toBe(1);
   expect(fs.readFileSync(file).equals(Buffer.concat(body))).toBe(true);
+});
+
+test('many bodies at once share the memory: each is written in smaller batches, byte-exact', async () => {
+  // 32 appends share 16 MiB: batches of 256 KiB at most, so 32 uploads hold 16 MiB, not 64.
+  const count = 32;
+  const files = Array.from({ length: count }, (_, index) => path.join(dir, `data-${index}`));
+  const bodies = files.map((_, index) => pieces(16, 64 * KiB).map((piece) => piece.fill(index)));
+  const sources = files.map(() => new PassThrough());
+  for (const name of files) fs.writeFileSync(name, '');
+  const handles = await Promise.all(files.map((name) => fsp.open(name, 'r+')));
+  // The bodies end only once all their bytes are written: every write is made while all 32 run.
+  let written = 0;
+  const onWritten = (bytes: number) => {
+    written += bytes;
+    if (written === count * MiB) for (const source of sources) source.end();
+  };
+  try {
+    const { result, largestWrite } = await counting(() => {
+      const appends = handles.map((handle, index) => appendStream(sources[index], handle, 0, { sync: false }));
+      for (const [index, source] of sources.entries()) for (const piece of bodies[index]) source.write(piece);
+      return Promise.all(appends);
+    }, onWritten);
+    expect(result).toEqual(files.map(() => MiB));
+    expect(largestWrite).toBeLessThanOrEqual(256 * KiB);
+  } finally {
+    await Promise.all(handles.map((handle) => handle.close()));
+  }
+  for (const [index, name] of files.entries()) expect(fs.readFileSync(name).equals(Buffer.concat(bodies[index]))).toBe(true);
 });
 
 test('a long body is flushed to the disk while it arrives, not only at its end', async () => {

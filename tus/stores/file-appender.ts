@@ -2,13 +2,54 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
 /**
- * Received bytes are gathered into writes of this size: one system call and
- * one thread-pool round trip per MiB instead of one per socket read (16 to
+ * Received bytes are gathered into writes of up to this size: one system call
+ * and one thread-pool round trip per MiB instead of one per socket read (16 to
  * 64 KiB). While a write runs, at most one more batch is gathered before the
- * body is paused, so an upload holds at most two batches in memory (64
- * concurrent uploads: 128 MiB at most). Larger batches measured no faster.
+ * body is paused, so an upload holds at most two batches in memory. Larger
+ * batches measured no faster.
  */
 const BATCH_BYTES = 1024 * 1024;
+
+/**
+ * What all the appends of the process may hold in memory at once, in bytes:
+ * each gets an equal share (two batches), so one upload still writes 1 MiB at
+ * a time while 64 at once hold 128 KiB each, not 2 MiB each (128 MiB). The
+ * rest of their bodies waits in the kernel's socket buffers. Bytes held past
+ * a garbage collection are also what makes V8 collect its old generation
+ * again and again (external memory pressure).
+ */
+const HELD_BYTES = 16 * 1024 * 1024;
+
+/** The smallest batch, however many appends run: one socket read. */
+const MIN_BATCH_BYTES = 64 * 1024;
+
+/**
+ * Received bytes are copied into blocks of this size, reused from one write to
+ * the next: the buffers Node allocates for each socket read are then dropped
+ * at once, and die young (cheap to collect), instead of living until their
+ * write is done, when many of them have outlived two collections and stay in
+ * memory until V8's next full collection.
+ */
+const BLOCK_BYTES = 64 * 1024;
+
+/** Blocks waiting for their next use; never more than HELD_BYTES of them. */
+const freeBlocks: Buffer[] = [];
+
+function takeBlock(): Buffer {
+  return freeBlocks.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES);
+}
+
+function releaseBlocks(blocks: Buffer[]): void {
+  for (const block of blocks) if (freeBlocks.length * BLOCK_BYTES < HELD_BYTES) freeBlocks.push(block);
+}
+
+/** Appends running in this process, which share HELD_BYTES. */
+let running = 0;
+
+/** The batch size of each append now. */
+function batchBytes(): number {
+  return Math.max(MIN_BATCH_BYTES, Math.min(BATCH_BYTES, Math.floor(HELD_BYTES / 2 / running)));
+}
 
 /**
  * A batch that stops growing (the client is slow or stalled) is written after
@@ -39,9 +80,12 @@ export interface AppendOptions {
  * written (a resumable upload keeps what it got) and the failure is thrown.
  */
 export function appendStream(source: Readable, handle: FileHandle, start: number, { sync }: AppendOptions): Promise<number> {
+  running += 1;
   return new Promise<number>((resolve, reject) => {
     let position = start;
+    // The batch: blocks filled in order, the last one up to `filled`.
     let batch: Buffer[] = [];
+    let filled = 0;
     let batched = 0;
     let writing = false;
     let idleTimer: NodeJS.Timeout | undefined;
@@ -55,6 +99,7 @@ export function appendStream(source: Readable, handle: FileHandle, start: number
     const settle = (error: unknown) => {
       if (settled) return;
       settled = true;
+      running -= 1;
       clearTimeout(idleTimer);
       source.off('data', onData);
       source.off('end', onEnd);
@@ -63,7 +108,9 @@ export function appendStream(source: Readable, handle: FileHandle, start: number
       else resolve(position);
     };
 
-    const writeBatch = async (buffers: Buffer[], total: number) => {
+    const writeBatch = async (blocks: Buffer[], last: number, total: number) => {
+      const buffers = blocks.slice(0, -1);
+      buffers.push(blocks[blocks.length - 1].subarray(0, last));
       let pending = buffers;
       let left = total;
       while (left > 0) {
@@ -73,6 +120,7 @@ export function appendStream(source: Readable, handle: FileHandle, start: number
         // A short write (rare on a regular file): the rest goes again.
         if (left > 0) pending = [Buffer.concat(pending).subarray(bytesWritten)];
       }
+      releaseBlocks(blocks);
       unsynced += total;
       if (sync && syncing === null && unsynced >= BACKGROUND_SYNC_BYTES) {
         unsynced = 0;
@@ -91,12 +139,14 @@ export function appendStream(source: Readable, handle: FileHandle, start: number
     const flush = () => {
       clearTimeout(idleTimer);
       idleTimer = undefined;
-      const buffers = batch;
+      const blocks = batch;
+      const last = filled;
       const total = batched;
       batch = [];
+      filled = 0;
       batched = 0;
       writing = true;
-      writeBatch(buffers, total).then(afterWrite, (error: unknown) => {
+      writeBatch(blocks, last, total).then(afterWrite, (error: unknown) => {
         writing = false;
         source.pause();
         settle(error);
@@ -105,7 +155,7 @@ export function appendStream(source: Readable, handle: FileHandle, start: number
 
     const afterWrite = () => {
       writing = false;
-      if (batched >= BATCH_BYTES || (ended && batched > 0)) flush();
+      if (batched >= batchBytes() || (ended && batched > 0)) flush();
       else if (ended) void finish();
       else if (batched > 0) armIdleFlush();
       source.resume();
@@ -130,11 +180,20 @@ export function appendStream(source: Readable, handle: FileHandle, start: number
     };
 
     const onData = (chunk: Buffer) => {
-      batch.push(chunk);
+      for (let copied = 0; copied < chunk.length;) {
+        if (batch.length === 0 || filled === BLOCK_BYTES) {
+          batch.push(takeBlock());
+          filled = 0;
+        }
+        const bytes = chunk.copy(batch[batch.length - 1], filled, copied);
+        filled += bytes;
+        copied += bytes;
+      }
       batched += chunk.length;
+      const full = batched >= batchBytes();
       if (writing) {
-        if (batched >= BATCH_BYTES) source.pause();
-      } else if (batched >= BATCH_BYTES) {
+        if (full) source.pause();
+      } else if (full) {
         flush();
       } else {
         armIdleFlush();
