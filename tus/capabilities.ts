@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { DataStore, type Upload } from '@tus/server';
 import type { ConcatRole } from './concatenation';
+import type { ExpectedChecksum } from './checksum';
 
 /**
  * Optional capabilities a store may offer beyond the tus DataStore contract.
@@ -67,12 +68,14 @@ export interface StagedChunk {
 }
 
 /**
- * Receives a chunk aside so it can be verified before it is appended (the
- * checksum extension). Until commit(), neither the upload's bytes nor its
- * offset change, also when the process dies.
+ * Receives a chunk so it can be verified before it counts (the checksum
+ * extension): `checksum` is what the caller verifies it against, `length`
+ * the chunk's length when the request declared it. Until
+ * commit(), the upload's offset does not change, also when the process dies,
+ * and discard() leaves its bytes as they were.
  */
 export interface ChunkStager {
-  stageChunk(id: string, offset: number, data: Readable): Promise<StagedChunk>;
+  stageChunk(id: string, offset: number, data: Readable, checksum: ExpectedChecksum, length: number | null): Promise<StagedChunk>;
 }
 
 /** What a creation records beside the upload, besides what tus's Upload holds. */

@@ -153,7 +153,7 @@ export abstract class TusHandler {
       staged = await receiveBody({
         ...reception,
         observe: (chunk) => computing.update(chunk),
-        sink: (data) => store.stageChunk(upload.id, upload.offset, data),
+        sink: (data) => store.stageChunk(upload.id, upload.offset, data, checksum, declaredLength(req)),
       });
     } finally {
       progress?.stop();
@@ -202,6 +202,12 @@ export abstract class TusHandler {
   protected answer(status: number, headers: AnswerHeaders): Answer {
     return { status, headers, body: null };
   }
+}
+
+/** The body's length as the request declared it (Content-Length), or null. */
+function declaredLength(req: UploadRequest): number | null {
+  const declared = req.header('content-length');
+  return declared === null ? null : Number(declared);
 }
 
 interface ProgressReporter {

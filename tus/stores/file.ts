@@ -17,11 +17,11 @@ import type {
   UploadState,
 } from '../capabilities';
 import { isUploadId } from '../upload-url';
+import { ChunkDigest, type ChecksumAlgorithm, type ExpectedChecksum } from '../checksum';
 import { isStorageFull } from '../errors';
 import { appendStream } from './file-appender';
 import { readSegments, type FileSegment } from './file-ranges';
 import { INFO_TEMP_FILE, InfoFiles, isNotFound, type UploadInfo } from './info-files';
-import { stageInFile } from './staged-file';
 
 /** Marks a final upload whose parts are not all assembled yet: `<id>.pending`. */
 const PENDING_SUFFIX = '.pending';
@@ -30,6 +30,25 @@ const PENDING_SUFFIX = '.pending';
 const STAGED_CHUNK = /^\.[A-Za-z0-9_-]+\.[0-9a-f]+\.(chunk|assembling)$/;
 
 const INFO_SUFFIX = '.json';
+
+/** A chunk left being verified by a crash is read back in blocks this large to be verified again. */
+const VERIFY_READ_BLOCK = 1024 * 1024;
+
+/**
+ * `.<id>.verifying`: the upload's data file ends with a chunk whose checksum
+ * is not verified yet. It holds where the verified bytes end and the chunk's
+ * checksum (UnverifiedTail); see stageChunk.
+ */
+const VERIFYING = /^\.([A-Za-z0-9_-]+)\.verifying$/;
+
+interface UnverifiedTail {
+  offset: number;
+  /** The chunk's length when the request declared it. */
+  length: number | null;
+  algorithm: ChecksumAlgorithm;
+  /** Base64. */
+  digest: string;
+}
 
 /** A data file left open by its creation for the first write, and whether its writes are durable as they return (O_DSYNC). */
 interface OpenDataFile {
@@ -77,6 +96,9 @@ export interface LocalFileStoreOptions {
 export class LocalFileStore extends FileStore implements UploadLister, RangeReader, StateKeeper, ChunkStager, Concatenater {
   private readonly infoFiles: InfoFiles;
   private readonly sync: boolean;
+  private readonly soleWriter: boolean;
+  /** Uploads whose data file ends with a chunk being verified by this process: where their verified bytes end. */
+  private readonly verifying = new Map<string, number>();
   /** Creations made with `bytesFollow` whose flushes are still running, by upload id (see createUpload). */
   private readonly unflushedCreations = new Map<string, Promise<void>>();
   /** The data files of creations made with `bytesFollow`, still open for their first write. */
@@ -92,6 +114,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     super({ directory, configstore: infoFiles as unknown as KvStore<Upload> });
     this.infoFiles = infoFiles;
     this.sync = sync;
+    this.soleWriter = soleWriter;
     // The parent's `expiration` is not used: its clock never slides and its
     // sweeper deletes completed uploads. Expiration is the server's policy
     // (expiration.ts, sweeper.ts) on top of readState() and touch().
@@ -114,6 +137,14 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     };
     for (const name of names) {
       if (STAGED_CHUNK.test(name) || INFO_TEMP_FILE.test(name)) await repair(`removed the unfinished work file ${name}`, name);
+    }
+    for (const name of names) {
+      const id = VERIFYING.exec(name)?.[1];
+      if (id !== undefined && isUploadId(id)) {
+        const kept = await this.settleUnverifiedTail(id);
+        console.warn(`[upload] recovery: ${kept ? 'kept' : 'dropped'} the chunk of upload ${id} that was being verified`);
+        names.delete(name);
+      }
     }
     for (const name of names) {
       if (name.endsWith(INFO_SUFFIX)) {
@@ -160,6 +191,8 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
    * what it got); the next HEAD reports them.
    */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    // Another process that stopped while verifying a chunk left it at the end of the file: settled first.
+    if (!this.soleWriter && !this.verifying.has(id)) await this.settleUnverifiedTail(id);
     const creation = this.takeUnflushedCreation(id);
     const open = this.takeOpenDataFile(id);
     const handle = open?.handle ?? (await fsp.open(this.dataPath(id), 'r+'));
@@ -224,14 +257,110 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     await fsp.utimes(this.dataPath(id), now, now);
   }
 
-  async stageChunk(id: string, offset: number, data: Readable): Promise<StagedChunk> {
-    const dataFile = this.dataPath(id);
-    return stageInFile(data, this.workFile(id, 'chunk'), async (staged) => {
-      const { size } = await fsp.stat(dataFile);
-      // The caller holds the upload's lock, so this only fails if the folder was changed behind our back.
-      if (size !== offset) throw new Error(`upload ${id} holds ${size} bytes, expected ${offset}`);
-      return this.write(staged, id, offset);
-    });
+  /**
+   * Writes a chunk with a checksum in place, after the upload's bytes, while
+   * the caller verifies it: each byte is written once, and flushed as any
+   * PATCH's. Until commit() the upload's offset stays where it was: this
+   * process's readers see the verified bytes only (infoAndData), and a marker
+   * flushed before the first byte records where they end and the chunk's
+   * checksum, for other processes and for the repair after a crash, which
+   * keeps the tail only if it is the whole chunk, verified. discard()
+   * truncates the chunk away.
+   */
+  async stageChunk(id: string, offset: number, data: Readable, checksum: ExpectedChecksum, length: number | null): Promise<StagedChunk> {
+    if (!this.soleWriter) await this.settleUnverifiedTail(id);
+    const { size } = await fsp.stat(this.dataPath(id));
+    // The caller holds the upload's lock, so this only fails if the folder was changed behind our back.
+    if (size !== offset) throw new Error(`upload ${id} holds ${size} bytes, expected ${offset}`);
+    const marker = this.verifyingMarker(id);
+    this.verifying.set(id, offset);
+    const restore = async () => {
+      await this.truncateData(id, offset);
+      await fsp.rm(marker, { force: true });
+      this.verifying.delete(id);
+    };
+    let end: number;
+    try {
+      const tail: UnverifiedTail = { offset, length, algorithm: checksum.algorithm, digest: checksum.digest.toString('base64') };
+      await this.writeMarker(marker, tail);
+      end = await this.write(data, id, offset);
+    } catch (error) {
+      // Should the truncation fail too, the marker and the cap stay: the chunk never counts.
+      await restore().catch(() => undefined);
+      throw error;
+    }
+    return {
+      length: end - offset,
+      commit: async () => {
+        this.verifying.delete(id);
+        await fsp.rm(marker, { force: true });
+        // A marker that came back after a crash must not drop acknowledged bytes. With the chunk's length in
+        // it, the repair verifies exactly that chunk again and keeps it with whatever followed; without, the
+        // removal is flushed before the answer.
+        if (this.sync && length === null) await this.infoFiles.syncDirectory();
+        return end;
+      },
+      discard: restore,
+    };
+  }
+
+  /**
+   * After a crash (or another process's), an upload whose data file ends with
+   * a chunk being verified: keeps the chunk if the bytes after the marker's
+   * offset (as many as its length, when known) are the chunk its checksum
+   * describes, otherwise truncates them away; removes the marker. True when
+   * the chunk was kept.
+   */
+  private async settleUnverifiedTail(id: string): Promise<boolean> {
+    const marker = this.verifyingMarker(id);
+    let tail: UnverifiedTail;
+    try {
+      tail = JSON.parse(await fsp.readFile(marker, 'utf8')) as UnverifiedTail;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      // Unreadable: written half when the process stopped, so no byte of the chunk was written yet.
+      await fsp.rm(marker, { force: true });
+      return false;
+    }
+    const stats = await this.statData(id);
+    let kept = false;
+    if (stats && stats.size > tail.offset) {
+      const end = tail.length === null ? stats.size : tail.offset + tail.length;
+      // A chunk cut short cannot be verified.
+      if (end <= stats.size) {
+        const digest = new ChunkDigest({ algorithm: tail.algorithm, digest: Buffer.from(tail.digest, 'base64') });
+        if (end > tail.offset) {
+          const bytes = fs.createReadStream(this.dataPath(id), { start: tail.offset, end: end - 1, highWaterMark: VERIFY_READ_BLOCK });
+          for await (const chunk of bytes) digest.update(chunk as Buffer);
+        }
+        kept = digest.matches();
+      }
+      if (!kept) await this.truncateData(id, tail.offset);
+    }
+    await fsp.rm(marker, { force: true });
+    if (this.sync) await this.infoFiles.syncDirectory();
+    return kept;
+  }
+
+  /** Writes a marker of an unverified tail, on the disk (with its name) before it resolves when `sync` is on. */
+  private async writeMarker(marker: string, tail: UnverifiedTail): Promise<void> {
+    const handle = await fsp.open(marker, 'wx');
+    try {
+      await handle.writeFile(JSON.stringify(tail));
+      if (this.sync) await Promise.all([handle.datasync(), this.infoFiles.syncDirectory()]);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async truncateData(id: string, length: number): Promise<void> {
+    const handle = await fsp.open(this.dataPath(id), 'r+');
+    try {
+      await handle.truncate(length);
+      if (this.sync) await handle.datasync();
+    } finally {
+      await handle.close();
+    }
   }
 
   /** The parent's create() without its per-upload mkdir: the folder exists from start-up. */
@@ -348,6 +477,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
       await super.remove(id);
     }
     await fsp.rm(this.pendingMarker(id), { force: true });
+    await fsp.rm(this.verifyingMarker(id), { force: true });
   }
 
   async readRange(id: string, start: number, endInclusive: number): Promise<ReadableStream<Uint8Array>> {
@@ -394,7 +524,12 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
       const linked = (await fsp.readdir(this.dataPath(id))).length > 0;
       return { info, stats: { size: linked ? (info.size ?? 0) : 0, mtime: stats.mtime, birthtime: stats.birthtime } };
     }
-    if (stats) return { info, stats };
+    if (stats) {
+      // A chunk being verified does not count yet.
+      const verified = this.verifying.get(id) ?? (this.soleWriter ? undefined : await this.markedOffset(id));
+      if (verified !== undefined && stats.size > verified) stats.size = verified;
+      return { info, stats };
+    }
     // Removed by another process (npm run sweep) after this one wrote its info: the files have the last word.
     return this.infoFiles.forget(id) ? this.infoAndData(id) : 'no-data';
   }
@@ -423,6 +558,20 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
 
   private workFile(id: string, kind: 'chunk' | 'assembling'): string {
     return path.join(this.directory, `.${id}.${randomBytes(6).toString('hex')}.${kind}`);
+  }
+
+  /** Where the verified bytes of an upload end, when another process may be verifying a chunk of it. */
+  private async markedOffset(id: string): Promise<number | undefined> {
+    try {
+      return (JSON.parse(await fsp.readFile(this.verifyingMarker(id), 'utf8')) as UnverifiedTail).offset;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private verifyingMarker(id: string): string {
+    if (!isUploadId(id)) throw ERRORS.FILE_NOT_FOUND;
+    return path.join(this.directory, `.${id}.verifying`);
   }
 
   private pendingMarker(id: string): string {
