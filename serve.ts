@@ -1,5 +1,5 @@
 import { ConfigError } from '@resumable-uploads/engine';
-import { serverSettingsFromEnv, startUploadServer, type ServerSettings } from '@resumable-uploads/engine/server';
+import { serverSettingsFromEnv, startUploadServer, withoutSourceMaps, type ServerSettings } from '@resumable-uploads/engine/server';
 
 /**
  * The production server (`npm start`): Next.js for the app, the upload
@@ -7,6 +7,7 @@ import { serverSettingsFromEnv, startUploadServer, type ServerSettings } from '@
  * PATCH, an idle timeout, a graceful shutdown).
  */
 async function main(): Promise<void> {
+  withoutSourceMaps();
   let settings: ServerSettings;
   try {
     settings = serverSettingsFromEnv();
