@@ -44,3 +44,15 @@ export function workloadsFor(options: BenchOptions, plan: Plan): Workload[] {
     }
   });
 }
+
+/**
+ * The servers in the order repetition `rep` (from 0) measures them: each
+ * repetition starts one server later, so no server always follows the same
+ * one or always runs first. A cell's cost depends on the state the previous
+ * cells left the machine in (its page cache, its disk's TRIM; see
+ * docs/performance.md, "The spread on this machine").
+ */
+export function serverOrder<T>(servers: readonly T[], rep: number): T[] {
+  const shift = servers.length === 0 ? 0 : rep % servers.length;
+  return [...servers.slice(shift), ...servers.slice(0, shift)];
+}

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { CellDeadline, runCell, syncFileSystem, type CellRecord } from './cell';
 import { formatSelfTime, mainThreadProfile, topSelfTime } from './cpu-profile';
 import { readOptions, USAGE, type BenchOptions } from './options';
-import { planFor, workloadsFor } from './plan';
+import { planFor, serverOrder, workloadsFor } from './plan';
 import { formatCell, formatTable, JsonLines, misses } from './report';
 import { PROJECT_ROOT, requireProductionBuild, startServer, type BenchServer, type ServerName } from './servers';
 import { summarize } from './summary';
@@ -77,7 +77,7 @@ async function main(): Promise<number> {
     );
     for (let rep = 0; rep < options.reps; rep++) {
       for (const workload of workloads) {
-        for (const name of needed) {
+        for (const name of serverOrder(needed, rep)) {
           let server = byName.get(name);
           if (!server || !workload.servers.includes(name) || !server.running()) continue;
           try {
