@@ -17,38 +17,24 @@ import type {
   UploadState,
 } from '../capabilities';
 import { isUploadId } from '../upload-url';
-import { ChunkDigest, type ChecksumAlgorithm, type ExpectedChecksum } from '../checksum';
+import type { ExpectedChecksum } from '../checksum';
 import { isStorageFull } from '../errors';
 import { appendStream } from './file-appender';
 import { readSegments, type FileSegment } from './file-ranges';
+import { linkPieces, piecesOf } from './final-links';
 import { INFO_TEMP_FILE, InfoFiles, isNotFound, type UploadInfo } from './info-files';
+import { readTailMarker, TAIL_MARKER, tailMatches, writeTailMarker, type UnverifiedTail } from './unverified-tail';
 
 /** Marks a final upload whose parts are not all assembled yet: `<id>.pending`. */
 const PENDING_SUFFIX = '.pending';
 
-/** Work files start with a dot so no listing mistakes them for uploads. */
-const STAGED_CHUNK = /^\.[A-Za-z0-9_-]+\.[0-9a-f]+\.(chunk|assembling)$/;
+/**
+ * Work files start with a dot so no listing mistakes them for uploads: finals
+ * being assembled, and chunks staged by earlier versions of this store.
+ */
+const WORK_FILE = /^\.[A-Za-z0-9_-]+\.[0-9a-f]+\.(chunk|assembling)$/;
 
 const INFO_SUFFIX = '.json';
-
-/** A chunk left being verified by a crash is read back in blocks this large to be verified again. */
-const VERIFY_READ_BLOCK = 1024 * 1024;
-
-/**
- * `.<id>.verifying`: the upload's data file ends with a chunk whose checksum
- * is not verified yet. It holds where the verified bytes end and the chunk's
- * checksum (UnverifiedTail); see stageChunk.
- */
-const VERIFYING = /^\.([A-Za-z0-9_-]+)\.verifying$/;
-
-interface UnverifiedTail {
-  offset: number;
-  /** The chunk's length when the request declared it. */
-  length: number | null;
-  algorithm: ChecksumAlgorithm;
-  /** Base64. */
-  digest: string;
-}
 
 /** A data file left open by its creation for the first write, and whether its writes are durable as they return (O_DSYNC). */
 interface OpenDataFile {
@@ -58,11 +44,6 @@ interface OpenDataFile {
 
 /** What the store reads of an upload's data: its length so far and its dates. */
 type DataStats = Pick<fs.Stats, 'size' | 'mtime' | 'birthtime'>;
-
-/** The name of a final's `index`th piece in its folder: sorted by name, the pieces are in order. */
-function pieceName(index: number): string {
-  return String(index).padStart(6, '0');
-}
 
 /** The largest upload whose data file is opened with O_DSYNC at creation (a larger one is flushed as it grows, then at the end). */
 const DURABLE_WRITES_MAX_BYTES = 64 * 1024;
@@ -136,10 +117,10 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
       console.warn(`[upload] recovery: ${what}`);
     };
     for (const name of names) {
-      if (STAGED_CHUNK.test(name) || INFO_TEMP_FILE.test(name)) await repair(`removed the unfinished work file ${name}`, name);
+      if (WORK_FILE.test(name) || INFO_TEMP_FILE.test(name)) await repair(`removed the unfinished work file ${name}`, name);
     }
     for (const name of names) {
-      const id = VERIFYING.exec(name)?.[1];
+      const id = TAIL_MARKER.exec(name)?.[1];
       if (id !== undefined && isUploadId(id)) {
         const kept = await this.settleUnverifiedTail(id);
         console.warn(`[upload] recovery: ${kept ? 'kept' : 'dropped'} the chunk of upload ${id} that was being verified`);
@@ -282,7 +263,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     let end: number;
     try {
       const tail: UnverifiedTail = { offset, length, algorithm: checksum.algorithm, digest: checksum.digest.toString('base64') };
-      await this.writeMarker(marker, tail);
+      await writeTailMarker(marker, tail, this.sync, () => this.infoFiles.syncDirectory());
       end = await this.write(data, id, offset);
     } catch (error) {
       // Should the truncation fail too, the marker and the cap stay: the chunk never counts.
@@ -313,44 +294,19 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
    */
   private async settleUnverifiedTail(id: string): Promise<boolean> {
     const marker = this.verifyingMarker(id);
-    let tail: UnverifiedTail;
-    try {
-      tail = JSON.parse(await fsp.readFile(marker, 'utf8')) as UnverifiedTail;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      // Unreadable: written half when the process stopped, so no byte of the chunk was written yet.
-      await fsp.rm(marker, { force: true });
-      return false;
-    }
-    const stats = await this.statData(id);
+    const tail = await readTailMarker(marker);
+    if (tail === null) return false;
     let kept = false;
-    if (stats && stats.size > tail.offset) {
-      const end = tail.length === null ? stats.size : tail.offset + tail.length;
-      // A chunk cut short cannot be verified.
-      if (end <= stats.size) {
-        const digest = new ChunkDigest({ algorithm: tail.algorithm, digest: Buffer.from(tail.digest, 'base64') });
-        if (end > tail.offset) {
-          const bytes = fs.createReadStream(this.dataPath(id), { start: tail.offset, end: end - 1, highWaterMark: VERIFY_READ_BLOCK });
-          for await (const chunk of bytes) digest.update(chunk as Buffer);
-        }
-        kept = digest.matches();
+    if (tail !== 'unreadable') {
+      const stats = await this.statData(id);
+      if (stats && stats.size > tail.offset) {
+        kept = await tailMatches(this.dataPath(id), stats.size, tail);
+        if (!kept) await this.truncateData(id, tail.offset);
       }
-      if (!kept) await this.truncateData(id, tail.offset);
     }
     await fsp.rm(marker, { force: true });
     if (this.sync) await this.infoFiles.syncDirectory();
     return kept;
-  }
-
-  /** Writes a marker of an unverified tail, on the disk (with its name) before it resolves when `sync` is on. */
-  private async writeMarker(marker: string, tail: UnverifiedTail): Promise<void> {
-    const handle = await fsp.open(marker, 'wx');
-    try {
-      await handle.writeFile(JSON.stringify(tail));
-      if (this.sync) await Promise.all([handle.datasync(), this.infoFiles.syncDirectory()]);
-    } finally {
-      await handle.close();
-    }
   }
 
   private async truncateData(id: string, length: number): Promise<void> {
@@ -436,13 +392,14 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
       // Recorded before any byte so the final never looks complete while it is not.
       await this.infoFiles.set(finalId, { ...info, size: total });
     }
-    const temp = this.workFile(finalId, 'assembling');
+    const temp = this.assemblyFolder(finalId);
     await fsp.mkdir(temp);
     try {
-      for (const [index, part] of parts.entries()) {
-        await linkOrCopy(this.dataPath(part), path.join(temp, pieceName(index)), this.sync);
-      }
-      if (this.sync) await syncPath(temp);
+      await linkPieces(
+        temp,
+        parts.map((part) => this.dataPath(part)),
+        this.sync,
+      );
       // A final created by an earlier version of this store, before its parts were in, has an empty file here.
       if (current?.isFile()) await fsp.rm(target);
       await fsp.rename(temp, target);
@@ -489,13 +446,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     const data = this.dataPath(id);
     const stats = await fsp.stat(data);
     if (!stats.isDirectory()) return [{ path: data, size: stats.size }];
-    const names = (await fsp.readdir(data)).sort();
-    return Promise.all(
-      names.map(async (name) => {
-        const piece = path.join(data, name);
-        return { path: piece, size: (await fsp.stat(piece)).size };
-      }),
-    );
+    return Promise.all((await piecesOf(data)).map(async (piece) => ({ path: piece, size: (await fsp.stat(piece)).size })));
   }
 
   /** What is wrong with a final's folder of links, if anything: empty (still pending) is right. */
@@ -556,17 +507,15 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     return creation;
   }
 
-  private workFile(id: string, kind: 'chunk' | 'assembling'): string {
-    return path.join(this.directory, `.${id}.${randomBytes(6).toString('hex')}.${kind}`);
+  /** Where a final's links are made before one rename puts them in place. */
+  private assemblyFolder(id: string): string {
+    return path.join(this.directory, `.${id}.${randomBytes(6).toString('hex')}.assembling`);
   }
 
   /** Where the verified bytes of an upload end, when another process may be verifying a chunk of it. */
   private async markedOffset(id: string): Promise<number | undefined> {
-    try {
-      return (JSON.parse(await fsp.readFile(this.verifyingMarker(id), 'utf8')) as UnverifiedTail).offset;
-    } catch {
-      return undefined;
-    }
+    const tail = await readTailMarker(this.verifyingMarker(id));
+    return tail === null || tail === 'unreadable' ? undefined : tail.offset;
   }
 
   private verifyingMarker(id: string): string {
@@ -586,28 +535,5 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   private inside(id: string, suffix = ''): string {
     if (!isUploadId(id)) throw ERRORS.FILE_NOT_FOUND;
     return path.join(this.directory, `${id}${suffix}`);
-  }
-}
-
-/** Errors of a hard link that a copy gets around: no links on this file system, or too many on this inode. */
-const LINK_UNAVAILABLE = new Set(['EMLINK', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV']);
-
-async function linkOrCopy(source: string, destination: string, sync: boolean): Promise<void> {
-  try {
-    await fsp.link(source, destination);
-  } catch (error) {
-    if (!LINK_UNAVAILABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-    await fsp.copyFile(source, destination, fs.constants.COPYFILE_EXCL);
-    if (sync) await syncPath(destination);
-  }
-}
-
-/** Flushes a file's content, or a folder's entries, to the disk. */
-async function syncPath(file: string): Promise<void> {
-  const handle = await fsp.open(file, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
