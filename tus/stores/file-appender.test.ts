@@ -70,12 +70,14 @@ function pieces(count: number, size: number): Buffer[] {
   return Array.from({ length: count }, (_, index) => Buffer.alloc(size, index % 251));
 }
 
-test('a body arriving in 64 KiB pieces is written in 1 MiB writes, byte-exact, and flushed once', async () => {
+test('a body arriving in 64 KiB pieces is written in 512 KiB writes, byte-exact, and flushed once', async () => {
   // 6 MiB: below the size at which a flush starts in the background.
   const body = pieces(96, 64 * KiB);
-  const { result, writes, datasyncs } = await counting(() => appendTo(Readable.from(body)));
+  const { result, writes, largestWrite, datasyncs } = await counting(() => appendTo(Readable.from(body)));
   expect(result).toBe(6 * MiB);
-  expect(writes).toBeLessThanOrEqual(7);
+  expect(writes).toBeLessThanOrEqual(13);
+  // Not larger: a 1 MiB write fills large page-cache folios, slow where free memory went back to the host.
+  expect(largestWrite).toBeLessThanOrEqual(512 * KiB);
   expect(datasyncs).toBe(1);
   expect(fs.readFileSync(file).equals(Buffer.concat(body))).toBe(true);
 });
