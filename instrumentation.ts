@@ -3,9 +3,10 @@
 // engine's or the dashboard's) stops the process with a message naming it.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
-    const { startUploads } = await import('@resumable-uploads/engine');
+    const { engineSettingsFromEnv, startUploads } = await import('@resumable-uploads/engine');
     const { checkDashboardSettings } = await import('./app/dashboard/settings');
+    const { uploadHooks } = await import('./app/upload-hooks');
     checkDashboardSettings();
-    await startUploads();
+    await startUploads(() => ({ ...engineSettingsFromEnv(), hooks: uploadHooks }));
   }
 }

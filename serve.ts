@@ -1,5 +1,6 @@
-import { ConfigError } from '@resumable-uploads/engine';
+import { ConfigError, configureUploadEngine, engineSettingsFromEnv } from '@resumable-uploads/engine';
 import { serverSettingsFromEnv, startUploadServer, withoutSourceMaps, type ServerSettings } from '@resumable-uploads/engine/server';
+import { uploadHooks } from './app/upload-hooks';
 
 /**
  * The production server (`npm start`): Next.js for the app, the upload
@@ -11,6 +12,8 @@ async function main(): Promise<void> {
   let settings: ServerSettings;
   try {
     settings = serverSettingsFromEnv();
+    // The engine with the app's hooks, before Next.js may take a request (it does not wait for instrumentation.ts).
+    configureUploadEngine({ ...engineSettingsFromEnv(), hooks: uploadHooks });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`[server] cannot start: ${error.message}`);

@@ -20,6 +20,7 @@ test('defaults describe the embedded setup', () => {
     expiresAfterMs: DEFAULTS.expiresAfterMs,
     sweepIntervalMs: DEFAULTS.sweepIntervalMs,
     deleteFinished: true,
+    postReceiveIntervalMs: 1_000,
     uploadTokenSecret: null,
     uploadStore: 'file',
     s3: null,
@@ -47,6 +48,9 @@ test('settings given in code are completed with the defaults and checked', () =>
     'Invalid configuration: durability must be one of strict, os (got "fast")',
   );
   expect(() => engineSettings({ uploadTokenSecret: 'short' }, cwd)).toThrow(/uploadTokenSecret must be at least 32 characters/);
+  expect(() => engineSettings({ postReceiveIntervalMs: 0 }, cwd)).toThrow(
+    'Invalid configuration: postReceiveIntervalMs must be at least 1 ms (got 0)',
+  );
 });
 
 test('every variable is read', () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigError, readBoolean, readBytes, readChoice, readDuration, readPath, readRequired, readUrl, type Env } from './env';
-import type { UploadHooks } from './hooks';
+import type { UploadHooks } from './hooks/types';
 import { DEFAULT_UPLOAD_PATH } from './upload-url';
 
 /**
@@ -36,6 +36,8 @@ export interface EngineSettings {
   sweepIntervalMs: number | null;
   /** Whether DELETE may remove an upload that is complete. */
   deleteFinished: boolean;
+  /** How often, at most, the post-receive hook hears of a running request's progress (tusd's default: 1 s). */
+  postReceiveIntervalMs: number;
   /** Secret that signs upload tokens; null = open mode (no access control). */
   uploadTokenSecret: string | null;
   /** Redis shared by every instance (locks, sweep turns, the S3 store's cache); null = one instance, locks in memory. */
@@ -177,6 +179,7 @@ export const ENGINE_DEFAULTS = {
   maxSize: 50 * 2 ** 30,
   expiresAfterMs: 24 * 3_600_000,
   sweepIntervalMs: 15 * 60_000,
+  postReceiveIntervalMs: 1_000,
   s3PartSize: 8 * 2 ** 20,
   redisKeyPrefix: 'uploads:',
 } as const;
@@ -198,6 +201,7 @@ export function engineSettingsFromEnv(env: Env = process.env, cwd: string = proc
     expiresAfterMs,
     sweepIntervalMs: readDuration(env, 'UPLOAD_SWEEP_INTERVAL', ENGINE_DEFAULTS.sweepIntervalMs),
     deleteFinished: readChoice(env, 'UPLOAD_DELETE_FINISHED', ['allow', 'deny'], 'allow') === 'allow',
+    postReceiveIntervalMs: ENGINE_DEFAULTS.postReceiveIntervalMs,
     uploadTokenSecret: readSecret(env, 'UPLOAD_TOKEN_SECRET'),
     uploadStore,
     s3: uploadStore === 's3' ? readS3Settings(env) : null,
@@ -224,6 +228,7 @@ export function engineSettings(options: Partial<EngineSettings> = {}, cwd: strin
     eventLog: null,
     sweepIntervalMs: ENGINE_DEFAULTS.sweepIntervalMs,
     deleteFinished: true,
+    postReceiveIntervalMs: ENGINE_DEFAULTS.postReceiveIntervalMs,
     uploadTokenSecret: null,
     uploadStore: options.s3 ? 's3' : 'file',
     s3: null,
@@ -236,6 +241,9 @@ export function engineSettings(options: Partial<EngineSettings> = {}, cwd: strin
   };
   if (!Number.isSafeInteger(settings.maxSize) || settings.maxSize < 1) {
     throw new ConfigError('maxSize', `must be a whole number of bytes, at least 1 (got ${settings.maxSize})`);
+  }
+  if (!Number.isFinite(settings.postReceiveIntervalMs) || settings.postReceiveIntervalMs < 1) {
+    throw new ConfigError('postReceiveIntervalMs', `must be at least 1 ms (got ${settings.postReceiveIntervalMs})`);
   }
   if (!DURABILITIES.includes(settings.durability)) {
     throw new ConfigError('durability', `must be one of ${DURABILITIES.join(', ')} (got ${JSON.stringify(settings.durability)})`);

@@ -18,7 +18,9 @@ import { HeadHandler } from './handlers/head';
 import { OptionsHandler } from './handlers/options';
 import { PatchHandler } from './handlers/patch';
 import { PostHandler } from './handlers/post';
-import type { UploadLifecycle } from './hooks';
+import { hookUpload } from './hooks/events';
+import { HookRunner } from './hooks/runner';
+import type { UploadLifecycle } from './lifecycle';
 import { nodeHandler } from './http/node';
 import { webHandler } from './http/web';
 import { RedisKvStore } from './kv/redis';
@@ -92,23 +94,27 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     (id) => readCatalogEntry(store, route, id),
     store instanceof LocalFileStore && settings.redisUrl === null,
   );
+  const hookRunner = new HookRunner(hooks, settings.postReceiveIntervalMs);
   const lifecycle: UploadLifecycle = {
     observed: events.enabled,
     // A new upload is not complete yet, so not in the catalog: finished() adds it.
-    created(upload, concat) {
-      events.write({ type: 'created', id: upload.id, size: upload.size ?? null, offset: upload.offset, concat });
+    created(upload, concat, req) {
+      events.write({ type: 'created', id: upload.id, size: upload.size ?? null, offset: upload.offset, concat: concat?.kind ?? null });
+      hookRunner.notify('post-create', hookUpload(upload, concat), req);
     },
     progress: (id, offset) => events.write({ type: 'progress', id, offset }),
     wrote({ id, offset, startedAt, endedAt }) {
       events.write({ type: 'write', id, offset, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() });
     },
-    finished(upload) {
+    finished(upload, concat, req) {
       catalog.refresh(upload.id);
       events.write({ type: 'finished', id: upload.id, size: upload.size ?? upload.offset });
+      hookRunner.notify('post-finish', hookUpload(upload, concat), req);
     },
-    terminated(id) {
-      catalog.refresh(id);
-      events.write({ type: 'terminated', id });
+    terminated(upload, concat, req) {
+      catalog.refresh(upload.id);
+      events.write({ type: 'terminated', id: upload.id });
+      hookRunner.notify('post-terminate', hookUpload(upload, concat), req);
     },
   };
   const deps: HandlerDeps = {
@@ -119,9 +125,11 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     extensions,
     expiration,
     deleteFinished: settings.deleteFinished,
-    finals: canConcatenate(store) ? new FinalAssembler(store, locker, (upload) => lifecycle.finished(upload)) : null,
+    finals: canConcatenate(store)
+      ? new FinalAssembler(store, locker, (upload, concat, req) => lifecycle.finished(upload, concat, req))
+      : null,
     access,
-    hooks,
+    hooks: hookRunner,
     lifecycle,
     progressIntervalMs: PROGRESS_INTERVAL_MS,
   };

@@ -21,23 +21,25 @@ export class UploadError extends Error {
     readonly headers: Record<string, string> = {},
     /** Whether the request body was read to its end, so the connection can serve another request. */
     readonly bodyRead = false,
+    /** The body in place of `CODE: message` (a hook's own answer). */
+    body?: string,
   ) {
     super(message);
     this.name = 'UploadError';
     this.status_code = status;
-    this.body = `${code}: ${message}\n`;
+    this.body = body ?? `${code}: ${message}\n`;
   }
 
   /** The endpoint's answer for this refusal, on top of headers already decided. */
   toAnswer(base: AnswerHeaders = {}): Answer {
-    return { status: this.status, headers: { ...base, ...this.headers, 'Content-Type': TEXT }, body: this.body };
+    return { status: this.status, headers: { ...base, 'Content-Type': TEXT, ...this.headers }, body: this.body };
   }
 
   /** The same refusal as a Web Response, for the app's own routes. */
   toResponse(base: HeadersInit = {}): Response {
     const headers = new Headers(base);
-    for (const [name, value] of Object.entries(this.headers)) headers.set(name, value);
     headers.set('Content-Type', TEXT);
+    for (const [name, value] of Object.entries(this.headers)) headers.set(name, value);
     return new Response(this.body, { status: this.status, headers });
   }
 
@@ -78,6 +80,12 @@ export function answerOf(error: unknown, base: AnswerHeaders): Answer | null {
 
 /** The refusals of the endpoint, by stable code. */
 export const refuse = {
+  /** A hook's refusal (tusd's codes): its status, body and headers where it gave them. */
+  byHook: (code: string, message: string, response: { statusCode?: number; body?: string; header?: Record<string, string> } = {}) =>
+    new UploadError(response.statusCode ?? 400, code, message, response.header ?? {}, false, response.body),
+  hookFailed: (type: string, consequence = 'nothing was changed') =>
+    new UploadError(500, 'ERR_HOOK_FAILED', `the ${type} hook failed; ${consequence}`),
+  uploadIdTaken: (id: string) => new UploadError(409, 'ERR_UPLOAD_ID_TAKEN', `an upload with the id ${id} exists already`),
   unsupportedVersion: (sent: string | null) =>
     new UploadError(
       412,

@@ -1,5 +1,7 @@
 import { type DataStore, type Lock, type Locker, type Upload } from '@tus/server';
 import { isComplete, type Concatenater, type StateKeeper } from './capabilities';
+import type { ConcatRole } from './concatenation';
+import type { UploadRequest } from './http/request';
 
 type ConcatStore = DataStore & Concatenater & StateKeeper;
 
@@ -13,31 +15,32 @@ export class FinalAssembler {
   constructor(
     private readonly store: ConcatStore,
     private readonly locker: Locker,
-    private readonly onFinished: (upload: Upload) => void,
+    /** `req`: the request that completed the last part. */
+    private readonly onFinished: (upload: Upload, concat: ConcatRole, req: UploadRequest) => void,
   ) {}
 
-  /** After a partial upload received its last byte: assembles every final that was waiting for it. */
-  async partialFinished(partId: string): Promise<void> {
+  /** After a partial upload received its last byte (by `req`): assembles every final that was waiting for it. */
+  async partialFinished(partId: string, req: UploadRequest): Promise<void> {
     for (const final of await this.store.pendingFinals()) {
-      if (final.parts.includes(partId)) await this.assembleIfReady(final.id);
+      if (final.parts.includes(partId)) await this.assembleIfReady(final.id, req);
     }
   }
 
   /** Assembles a final whose parts are all complete; does nothing otherwise or when it is done already. */
-  async assembleIfReady(finalId: string): Promise<void> {
+  async assembleIfReady(finalId: string, req: UploadRequest): Promise<void> {
     const lock = await this.lockFor(finalId);
-    let finished: Upload | null = null;
+    let finished: { upload: Upload; concat: ConcatRole } | null = null;
     try {
       const { upload, concat } = await this.store.readState(finalId);
       if (concat?.kind !== 'final' || isComplete(upload)) return;
       const parts = await Promise.all(concat.parts.map((id) => this.store.readState(id).catch(() => null)));
       if (!parts.every((part) => part !== null && isComplete(part.upload))) return;
       await this.store.assembleFinal(finalId, concat.parts);
-      finished = (await this.store.readState(finalId)).upload;
+      finished = { upload: (await this.store.readState(finalId)).upload, concat };
     } finally {
       await lock.unlock();
     }
-    if (finished) this.onFinished(finished);
+    if (finished) this.onFinished(finished.upload, finished.concat, req);
   }
 
   /** Assembly is short and must not be cut: a waiter simply waits for it. */

@@ -23,8 +23,21 @@ export {
 } from './config';
 export { ConfigError, parseByteSize, parseDuration, readBoolean, readBytes, readChoice, readDuration, readInteger, type Env } from './env';
 
-// Hooks, and the request they are given.
-export type { FinishAnswer, UploadHooks } from './hooks';
+// Hooks: tusd's events, in code.
+export {
+  HOOK_TYPES,
+  type HookEvent,
+  type HookHttpRequest,
+  type HookHttpResponse,
+  type HookStorage,
+  type HookType,
+  type HookUpload,
+  type PostReceiveAnswer,
+  type PreCreateAnswer,
+  type PreFinishAnswer,
+  type PreTerminateAnswer,
+  type UploadHooks,
+} from './hooks/types';
 export type { UploadRequest } from './http/request';
 
 // Refusals: a status and a stable code.

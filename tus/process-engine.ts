@@ -33,11 +33,14 @@ export function uploadEngine(): UploadEngine {
  * Composes the process's engine (from `options`, else the environment) and
  * repairs what a stop left behind, before the server takes requests. A bad
  * configuration ends the process with a message naming the setting: better
- * than a server that starts and then fails every upload.
+ * than a server that starts and then fails every upload. Give `options` as a
+ * function when reading them may fail (engineSettingsFromEnv), so that a bad
+ * value gets the same message.
  */
-export async function startUploads(options?: EngineOptions): Promise<UploadEngine> {
+export async function startUploads(options?: EngineOptions | (() => EngineOptions)): Promise<UploadEngine> {
   try {
-    const engine = options ? configureUploadEngine(options) : uploadEngine();
+    const given = typeof options === 'function' ? options() : options;
+    const engine = given ? configureUploadEngine(given) : uploadEngine();
     await engine.start();
     console.log(`[upload] ready: storing uploads in ${engine.storeLocation} (tus extensions: ${engine.extensions.advertised.join(', ')})`);
     return engine;

@@ -3,5 +3,5 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   const { startUploads } = await import('@resumable-uploads/engine');
   const { uploadOptions } = await import('./uploads');
-  await startUploads(uploadOptions());
+  await startUploads(uploadOptions);
 }

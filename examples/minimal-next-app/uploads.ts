@@ -10,8 +10,8 @@ export function uploadOptions(): EngineOptions {
     // From the environment (docs/configuration.md); any of them may be set in code instead.
     ...engineSettingsFromEnv(),
     hooks: {
-      async onUploadFinish(_req, upload) {
-        console.log(`[example] upload ${upload.id} is complete: ${upload.size} bytes`);
+      postFinish(event) {
+        console.log(`[example] upload ${event.upload.id} is complete: ${event.upload.size} bytes`);
       },
     },
   };

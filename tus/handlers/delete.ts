@@ -1,5 +1,6 @@
-import type { CancellationContext } from '@tus/server';
+import type { CancellationContext, Upload } from '@tus/server';
 import { canConcatenate, isComplete } from '../capabilities';
+import type { ConcatRole } from '../concatenation';
 import { refuse } from '../errors';
 import type { Answer, AnswerHeaders } from '../http/answer';
 import type { UploadRequest } from '../http/request';
@@ -14,19 +15,22 @@ export class DeleteHandler extends TusHandler {
     const id = this.uploadId(urlId);
     await this.authorize(req, id);
     const lock = await this.lock(id, context);
+    let upload: Upload;
+    let concat: ConcatRole | null;
     try {
-      const { upload, concat } = await this.stateOf(req, id);
+      ({ upload, concat } = await this.stateOf(req, id));
       // Partials are pieces, not the user's file: the policy protects finished files.
       if (!deleteFinished && isComplete(upload) && concat?.kind !== 'partial') throw refuse.terminationForbidden();
       if (concat?.kind === 'partial' && canConcatenate(store)) {
         const waiting = (await store.pendingFinals()).filter((final) => final.parts.includes(id)).map((final) => final.id);
         if (waiting.length > 0) throw refuse.partialInUse(waiting);
       }
+      await this.deps.hooks.preTerminate(req, upload, concat);
       await store.remove(id);
     } finally {
       await lock.unlock();
     }
-    this.deps.lifecycle.terminated(id);
+    this.deps.lifecycle.terminated(upload, concat, req);
     return this.answer(204, headers);
   }
 }

@@ -6,7 +6,10 @@ import { answerOf, isStorageFull, refuse, UploadError } from '../errors';
 import type { ExpirationPolicy } from '../expiration';
 import type { Extensions } from '../extensions';
 import type { FinalAssembler } from '../final-assembly';
-import type { UploadHooks, UploadLifecycle } from '../hooks';
+import type { ConcatRole } from '../concatenation';
+import type { FinishVerdict, HookRunner } from '../hooks/runner';
+import type { HookHttpResponse } from '../hooks/types';
+import type { UploadLifecycle } from '../lifecycle';
 import type { Answer, AnswerHeaders } from '../http/answer';
 import type { UploadRequest } from '../http/request';
 import { receiveBody } from './body';
@@ -26,7 +29,7 @@ export interface HandlerDeps {
   finals: FinalAssembler | null;
   /** Who may use which upload (open mode: anyone, any upload). */
   access: AccessPolicy;
-  hooks: UploadHooks;
+  hooks: HookRunner;
   lifecycle: UploadLifecycle;
   /** How often a running PATCH reports its progress. */
   progressIntervalMs: number;
@@ -98,15 +101,34 @@ export abstract class TusHandler {
     if (this.deps.access.enabled) await this.stateOf(req, id);
   }
 
-  /** Runs the onUploadFinish hook; what it returns may change the answer. */
-  protected async finishHook(req: UploadRequest, upload: Upload, answer: Answer): Promise<void> {
-    const hook = this.deps.hooks.onUploadFinish;
-    if (!hook) return;
-    const patch = await hook(req, upload);
-    if (!patch) return;
-    if (patch.status) answer.status = patch.status;
-    if (patch.body) answer.body = patch.body;
-    if (patch.headers) Object.assign(answer.headers, patch.headers);
+  /**
+   * Pre-finish, for an upload whose last byte is stored, under its lock: an
+   * upload the hook refuses is removed here, before anyone else can see it.
+   */
+  protected async preFinish(req: UploadRequest, upload: Upload, concat: ConcatRole | null): Promise<FinishVerdict> {
+    const verdict = await this.deps.hooks.preFinish(req, upload, concat);
+    if (verdict.kind === 'reject') await this.deps.store.remove(upload.id);
+    return verdict;
+  }
+
+  /**
+   * The answer to the request that completed an upload, once its lock is
+   * released, and the events that follow: post-finish, or post-terminate
+   * and the hook's refusal.
+   */
+  protected finish(req: UploadRequest, upload: Upload, concat: ConcatRole | null, verdict: FinishVerdict, answer: Answer): Answer {
+    const { lifecycle } = this.deps;
+    if (verdict.kind === 'reject') {
+      lifecycle.terminated(upload, concat, req);
+      throw refuse.byHook('ERR_UPLOAD_REJECTED', 'the finished upload was refused by the server and removed', verdict.response);
+    }
+    lifecycle.finished(upload, concat, req);
+    if (verdict.kind === 'failed') return refuse.hookFailed('pre-finish', 'the upload is complete and kept').toAnswer(answer.headers);
+    const response = verdict.response;
+    if (response?.statusCode) answer.status = response.statusCode;
+    if (response?.body) answer.body = response.body;
+    if (response?.header) Object.assign(answer.headers, response.header);
+    return answer;
   }
 
   /**
@@ -117,17 +139,37 @@ export abstract class TusHandler {
   protected async receive(
     req: UploadRequest,
     upload: Upload,
+    concat: ConcatRole | null,
     limit: number,
     context: CancellationContext,
     checksum: ExpectedChecksum | null,
   ): Promise<number> {
     const startedAt = this.deps.lifecycle.observed ? new Date() : null;
+    // Set from the hook's callback, which control-flow analysis does not follow: hence an object.
+    const stop: { response: HookHttpResponse | null } = { response: null };
+    const receiving = this.deps.hooks.receiving(req, upload, concat, (response) => {
+      stop.response = response;
+      context.abort();
+    });
+    let offset: number | null = null;
     try {
-      return await this.receiveInto(req, upload, limit, context, checksum);
+      offset = await this.receiveInto(req, upload, limit, context, checksum, receiving?.report);
+    } catch (error) {
+      if (stop.response === null) throw error;
     } finally {
       // Emitted under the upload's lock: the spans of one upload's writes never overlap, across instances too (the tests check it).
       if (startedAt) this.deps.lifecycle.wrote({ id: upload.id, offset: upload.offset, startedAt, endedAt: new Date() });
+      receiving?.end(stop.response === null ? offset : null);
     }
+    if (stop.response !== null || offset === null) return this.stopUpload(req, upload, concat, stop.response ?? {});
+    return offset;
+  }
+
+  /** Post-receive answered stopUpload: the upload is removed, as tusd does, and the request refused. */
+  private async stopUpload(req: UploadRequest, upload: Upload, concat: ConcatRole | null, response: HookHttpResponse): Promise<never> {
+    await this.deps.store.remove(upload.id);
+    this.deps.lifecycle.terminated(upload, concat, req);
+    throw refuse.byHook('ERR_UPLOAD_STOPPED', 'upload has been stopped by server', response);
   }
 
   private async receiveInto(
@@ -136,11 +178,18 @@ export abstract class TusHandler {
     limit: number,
     context: CancellationContext,
     checksum: ExpectedChecksum | null,
+    onOffset: ((offset: number) => void) | undefined,
   ): Promise<number> {
     const { store } = this.deps;
     if (checksum && !canStage(store)) throw refuse.checksumUnsupportedByStore();
     const progress = this.progressReporter(upload);
-    const onBytes = progress?.report;
+    const onBytes =
+      progress && onOffset
+        ? (received: number) => {
+            progress.report(received);
+            onOffset(upload.offset + received);
+          }
+        : (progress?.report ?? (onOffset && ((received: number) => onOffset(upload.offset + received))));
     const reception = { body: req.body(), limit, context, onBytes };
     let staged: StagedChunk;
     let digest: ChunkDigest;

@@ -23,7 +23,7 @@ export class HeadHandler extends TusHandler {
     if (concat?.kind === 'final' && !isComplete(state.upload) && this.deps.finals) {
       // Normally assembled when its last part finished; this catches a final
       // whose assembly a crash interrupted.
-      await this.deps.finals.assembleIfReady(id);
+      await this.deps.finals.assembleIfReady(id, req);
       state = await this.locked(req, id, context);
     }
     const { upload, lastActivity } = state;

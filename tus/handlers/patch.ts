@@ -2,6 +2,8 @@ import { ERRORS, type CancellationContext, type Upload } from '@tus/server';
 import { canKeepState, isComplete } from '../capabilities';
 import { refuse } from '../errors';
 import { formatExpiry } from '../expiration';
+import type { ConcatRole } from '../concatenation';
+import type { FinishVerdict } from '../hooks/runner';
 import type { Answer, AnswerHeaders } from '../http/answer';
 import type { UploadRequest } from '../http/request';
 import { bodyLimit } from './body';
@@ -20,40 +22,43 @@ export class PatchHandler extends TusHandler {
     // Headers were checked by preconditions.ts before the request got here.
     const offset = Number(req.header('upload-offset'));
     const checksum = this.expectedChecksum(req);
-    const { maxSize, lifecycle } = this.deps;
+    const { maxSize } = this.deps;
     await this.authorize(req, id);
 
     const lock = await this.lock(id, context);
     let upload: Upload;
+    let concat: ConcatRole | null;
+    let verdict: FinishVerdict | null = null;
     try {
       const state = await this.stateOf(req, id);
-      upload = state.upload;
-      if (state.concat?.kind === 'final') throw refuse.modifyFinal();
+      ({ upload, concat } = state);
+      if (concat?.kind === 'final') throw refuse.modifyFinal();
       if (!isComplete(upload) && this.deps.expiration.hasExpired(state.lastActivity)) throw refuse.expired();
       if (upload.offset !== offset) throw refuse.offsetMismatch(offset, upload.offset);
+      const wasComplete = isComplete(upload);
       await this.declareLength(req, upload, maxSize);
       const limit = bodyLimit(req, upload, maxSize);
-      const newOffset = await this.receive(req, upload, limit, context, checksum);
+      const newOffset = await this.receive(req, upload, concat, limit, context, checksum);
       // Every accepted PATCH restarts the expiry clock, also one that carried no byte.
       if (newOffset === offset && canKeepState(this.deps.store)) await this.deps.store.touch(id);
       upload.offset = newOffset;
+      // Only the PATCH that completed the upload finishes it: a retried empty one finds it finished.
+      if (isComplete(upload) && !wasComplete) verdict = await this.preFinish(req, upload, concat);
     } finally {
       await lock.unlock();
     }
 
     headers['Upload-Offset'] = String(upload.offset);
     const answer = this.answer(204, headers);
-    const complete = isComplete(upload);
-    if (complete) {
-      await this.finishHook(req, upload, answer);
-    } else {
+    if (verdict) {
+      const finished = this.finish(req, upload, concat, verdict, answer);
+      // A final waiting for this part is complete before this PATCH is answered.
+      if (concat?.kind === 'partial') await this.deps.finals?.partialFinished(id, req);
+      return finished;
+    }
+    if (!isComplete(upload)) {
       const expires = this.deps.expiration.expiresAt(new Date());
       if (expires) headers['Upload-Expires'] = formatExpiry(expires);
-    }
-    if (complete) {
-      lifecycle.finished(upload);
-      // A final waiting for this part is complete before this PATCH is answered.
-      await this.deps.finals?.partialFinished(id);
     }
     return answer;
   }

@@ -4,6 +4,7 @@ import { canConcatenate, canCreateWithDetails, isComplete, type UploadState } fr
 import { parseUploadConcat, partIdsOf, type ConcatRequest, type ConcatRole } from '../concatenation';
 import { isStorageFull, refuse, UploadError } from '../errors';
 import { formatExpiry } from '../expiration';
+import type { FinishVerdict } from '../hooks/runner';
 import type { Answer, AnswerHeaders } from '../http/answer';
 import type { UploadRequest } from '../http/request';
 import { carriesBytes, OFFSET_OCTET_STREAM } from '../preconditions';
@@ -35,64 +36,79 @@ export class PostHandler extends TusHandler {
     const role = concat ? await this.roleFor(req, concat, maxSize) : null;
 
     const isFinal = role?.role.kind === 'final';
+    const concatRole = role?.role ?? null;
     const upload = new Upload({ id, size: isFinal ? role?.size : declaredLength, offset: 0, metadata });
-    const patch = await hooks.onUploadCreate?.(req, upload);
-    if (patch?.metadata) upload.metadata = patch.metadata;
+    const change = (await hooks.preCreate(req, upload, concatRole))?.changeFileInfo;
+    if (change?.id !== undefined) upload.id = change.id;
+    if (change?.metadata) upload.metadata = change.metadata;
     // Refuse a body that cannot fit before anything exists, rather than leave an orphan behind a 413.
     const limit = withBody && !isFinal ? bodyLimit(req, upload, maxSize) : 0;
 
-    const lock = await this.lock(id, context);
+    const lock = await this.lock(upload.id, context);
     let location: string;
     let receivedBody = false;
+    let verdict: FinishVerdict | null = null;
     try {
-      // With access control on, the upload belongs to whoever created it (endpoint.ts let only a valid credential in).
-      const owner = this.deps.access.subjectOf(req) ?? undefined;
-      const bytesFollow = withBody && !isFinal;
-      if (role) await this.concatenater().createUpload(upload, { concat: role.role, owner, bytesFollow });
-      else if (canCreateWithDetails(store)) await store.createUpload(upload, { owner, bytesFollow });
-      else await store.create(upload);
-      location = uploadLocation(req, id, this.deps.location);
-      lifecycle.created(upload, role?.role.kind ?? null);
-      if (role?.role.kind === 'final') {
-        // Parts already complete: assembled now, so the 201 means the file is there.
-        if (role.partsComplete) {
-          await this.concatenater().assembleFinal(id, role.role.parts);
-          upload.offset = upload.size ?? 0;
+      // An id the hook chose may be taken: refused before the try below, which would remove what is there.
+      if (change?.id !== undefined && (await this.exists(upload.id))) throw refuse.uploadIdTaken(upload.id);
+      try {
+        // With access control on, the upload belongs to whoever created it (endpoint.ts let only a valid credential in).
+        const owner = this.deps.access.subjectOf(req) ?? undefined;
+        const bytesFollow = withBody && !isFinal;
+        if (role) await this.concatenater().createUpload(upload, { concat: role.role, owner, bytesFollow });
+        else if (canCreateWithDetails(store)) await store.createUpload(upload, { owner, bytesFollow });
+        else await store.create(upload);
+        location = uploadLocation(req, upload.id, this.deps.location);
+        lifecycle.created(upload, concatRole, req);
+        if (role?.role.kind === 'final') {
+          // Parts already complete: assembled now, so the 201 means the file is there.
+          if (role.partsComplete) {
+            await this.concatenater().assembleFinal(upload.id, role.role.parts);
+            upload.offset = upload.size ?? 0;
+          }
+        } else if (withBody) {
+          upload.offset = await this.receive(req, upload, concatRole, limit, context, checksum);
+          receivedBody = true;
         }
-      } else if (withBody) {
-        upload.offset = await this.receive(req, upload, limit, context, checksum);
-        receivedBody = true;
+      } catch (error) {
+        // Refused (460, 413, 507 disk full): the client gets no Location and could never resume this upload.
+        // Cut short, it keeps the bytes it received; expiration collects it if nobody comes back.
+        if (
+          error instanceof UploadError ||
+          isStorageFull(error) ||
+          error === ERRORS.ERR_SIZE_EXCEEDED ||
+          error === ERRORS.ERR_MAX_SIZE_EXCEEDED
+        ) {
+          await store.remove(upload.id).catch(() => undefined);
+        }
+        throw error;
       }
-    } catch (error) {
-      // Refused (460, 413, 507 disk full): the client gets no Location and could never resume this upload.
-      // Cut short, it keeps the bytes it received; expiration collects it if nobody comes back.
-      if (
-        error instanceof UploadError ||
-        isStorageFull(error) ||
-        error === ERRORS.ERR_SIZE_EXCEEDED ||
-        error === ERRORS.ERR_MAX_SIZE_EXCEEDED
-      ) {
-        await store.remove(id).catch(() => undefined);
-      }
-      throw error;
+      if (isComplete(upload)) verdict = await this.preFinish(req, upload, concatRole);
     } finally {
       await lock.unlock();
     }
 
-    const answer = this.answer(201, headers);
+    let answer = this.answer(201, headers);
     if (receivedBody) headers['Upload-Offset'] = String(upload.offset);
-    const complete = isComplete(upload);
-    if (complete) await this.finishHook(req, upload, answer);
+    if (verdict) answer = this.finish(req, upload, concatRole, verdict, answer);
     else if (!isFinal) {
       const expires = expiration.expiresAt(new Date());
       if (expires) headers['Upload-Expires'] = formatExpiry(expires);
     }
-    if (answer.status === 201 || (answer.status >= 300 && answer.status < 400)) headers.Location = location;
-    if (complete) {
-      lifecycle.finished(upload);
-      if (role?.role.kind === 'partial') await this.deps.finals?.partialFinished(id);
-    }
+    if (answer.status === 201 || (answer.status >= 300 && answer.status < 400)) answer.headers.Location = location;
+    if (verdict && concatRole?.kind === 'partial') await this.deps.finals?.partialFinished(upload.id, req);
     return answer;
+  }
+
+  /** Whether an upload with this id exists. */
+  private async exists(id: string): Promise<boolean> {
+    try {
+      await this.deps.store.getUpload(id);
+      return true;
+    } catch (error) {
+      if (error === ERRORS.FILE_NOT_FOUND || error === ERRORS.FILE_NO_LONGER_EXISTS) return false;
+      throw error;
+    }
   }
 
   /** Upload-Length, or undefined when deferred or taken from the parts of a final. */

@@ -19,6 +19,18 @@ export interface UploadRequest {
   header(name: string): string | null;
   /** The body as a Node stream; read it once. */
   body(): Readable;
+  /** What hooks are told of the request (tusd's HTTPRequest); built only when a hook asks. */
+  describe(): RequestDescription;
+}
+
+/** The request as hooks see it. */
+export interface RequestDescription {
+  /** The path and query as received. */
+  target: string;
+  /** The peer's `address:port`, or empty when the server does not say (a Next.js route). */
+  remoteAddr: string;
+  /** Every header by lower-case name, each value apart. */
+  headers: Record<string, string[]>;
 }
 
 /** Reads the request a Node server received; the body is the IncomingMessage itself. */
@@ -47,6 +59,16 @@ class NodeRequest implements UploadRequest {
   body(): Readable {
     return this.req;
   }
+
+  describe(): RequestDescription {
+    const { remoteAddress, remotePort } = this.req.socket;
+    const address = remoteAddress?.includes(':') ? `[${remoteAddress}]` : remoteAddress;
+    return {
+      target: this.req.url ?? '/',
+      remoteAddr: address === undefined ? '' : `${address}:${remotePort ?? 0}`,
+      headers: { ...this.req.headersDistinct } as Record<string, string[]>,
+    };
+  }
 }
 
 /** Reads a Web `Request` (a Next.js route, `next dev`); its body is adapted when read. */
@@ -60,12 +82,25 @@ export function fromWeb(request: Request): UploadRequest {
     body: () =>
       // The DOM and Node typings of ReadableStream differ only in name.
       request.body ? Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>) : Readable.from([]),
+    describe: () => {
+      const headers: Record<string, string[]> = {};
+      // The Fetch API joins repeated headers; set-cookie is the one it keeps apart.
+      request.headers.forEach((value, name) => (headers[name] = [value]));
+      return { target: url.pathname + url.search, remoteAddr: '', headers };
+    },
   };
 }
 
 /** The same request under another method (X-HTTP-Method-Override). */
 export function withMethod(req: UploadRequest, method: string): UploadRequest {
-  return { method, path: req.path, origin: req.origin, header: (name) => req.header(name), body: () => req.body() };
+  return {
+    method,
+    path: req.path,
+    origin: req.origin,
+    header: (name) => req.header(name),
+    body: () => req.body(),
+    describe: () => req.describe(),
+  };
 }
 
 /** The path of an origin-form request target (`/a?b`): everything before the query. */
