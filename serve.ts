@@ -1,5 +1,5 @@
 import { ConfigError, configureUploadEngine, engineSettingsFromEnv } from '@resumable-uploads/engine';
-import { serverSettingsFromEnv, startUploadServer, withoutSourceMaps, type ServerSettings } from '@resumable-uploads/engine/server';
+import { serverSettingsFromEnv, startUploadServer, tuneRuntimeForUploads, type ServerSettings } from '@resumable-uploads/engine/server';
 import { uploadHooks } from './app/upload-hooks';
 
 /**
@@ -8,7 +8,7 @@ import { uploadHooks } from './app/upload-hooks';
  * PATCH, an idle timeout, a graceful shutdown).
  */
 async function main(): Promise<void> {
-  withoutSourceMaps();
+  tuneRuntimeForUploads();
   let settings: ServerSettings;
   try {
     settings = serverSettingsFromEnv();

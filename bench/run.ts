@@ -78,15 +78,18 @@ async function main(): Promise<number> {
     for (let rep = 0; rep < options.reps; rep++) {
       for (const workload of workloads) {
         for (const name of serverOrder(needed, rep)) {
-          let server = byName.get(name);
+          const server = byName.get(name);
           if (!server || !workload.servers.includes(name) || !server.running()) continue;
           try {
-            if (workload.freshServer) {
-              await server.stop();
-              server = await start(name);
-              byName.set(name, server);
+            // A cell that needs a fresh process gets one of its own: the server every other cell uses stays the
+            // long-running process a deployment has (a restarted one would run its next cells in a younger heap).
+            const fresh = workload.freshServer ? await start(name) : null;
+            let cell: CellRecord;
+            try {
+              cell = await runCell(workload, fresh ?? server, plan, rep);
+            } finally {
+              await fresh?.stop();
             }
-            const cell = await runCell(workload, server, plan, rep);
             cells.push(cell);
             json.write(cell);
             console.log(formatCell(cell));
@@ -95,7 +98,7 @@ async function main(): Promise<number> {
             const message = error instanceof Error ? error.message : String(error);
             json.write({ type: 'failure', scenario: workload.scenario, server: name, rep, message });
             console.error(`FAIL ${workload.scenario} / ${name} #${rep + 1}: ${message}`);
-            if (error instanceof CellDeadline) {
+            if (error instanceof CellDeadline && !workload.freshServer) {
               // A server stuck once would hold every later cell to its deadline too: it sits out the rest of the run.
               console.error(`--- ${name} (pid ${server.pid}) output:\n${server.log().slice(-4000)}\n--- ${name} is stopped`);
               await server.stop();

@@ -1,4 +1,4 @@
 /** The production HTTP server for an app that serves the endpoint (`@resumable-uploads/engine/server`). */
 export { startUploadServer, type UploadServerOptions } from './http/server';
 export { SERVER_DEFAULTS, serverSettingsFromEnv, type ServerSettings } from './http/settings';
-export { withoutSourceMaps } from './http/runtime';
+export { tuneRuntimeForUploads } from './http/runtime';
