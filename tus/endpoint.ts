@@ -8,6 +8,7 @@ import type { TusHandler } from './handlers/handler';
 import type { Answer, AnswerHeaders } from './http/answer';
 import { newCancellation } from './http/cancellation';
 import type { UploadRequest } from './http/request';
+import type { UploadMetrics } from './metrics/prometheus';
 import { applyMethodOverride, checkPreconditions } from './preconditions';
 import type { UploadRoute } from './upload-url';
 
@@ -19,6 +20,7 @@ export interface EndpointParts {
   access: AccessPolicy;
   corsOrigins: '*' | string[];
   events: EventLog;
+  metrics: UploadMetrics;
   /** Settles once the engine repaired the folder: a request served before could be undone by the repair. */
   started: () => Promise<void>;
 }
@@ -60,6 +62,7 @@ export function createEndpoint(parts: EndpointParts): (req: UploadRequest) => Pr
       answer = answerOf(error, headers) ?? failed(req, error, headers);
     }
     applyCors(req.method, req.header('origin'), answer.headers, corsOrigins);
+    parts.metrics.answered(req.method, answer);
     const closeConnection = context.signal.aborted;
     if (closeConnection) answer.headers.Connection = 'close';
     if (events.enabled)

@@ -19,7 +19,7 @@ import { OptionsHandler } from './handlers/options';
 import { PatchHandler } from './handlers/patch';
 import { PostHandler } from './handlers/post';
 import { hookUpload } from './hooks/events';
-import { HookRunner } from './hooks/runner';
+import { HookRunner, reportToConsole } from './hooks/runner';
 import type { UploadLifecycle } from './lifecycle';
 import { nodeHandler } from './http/node';
 import { webHandler } from './http/web';
@@ -27,6 +27,8 @@ import { RedisKvStore } from './kv/redis';
 import { HeldLockTracker } from './lockers/held-locks';
 import { MemoryLocker } from './lockers/memory';
 import { RedisLocker } from './lockers/redis';
+import { countedHooks } from './metrics/hooks';
+import { UploadMetrics } from './metrics/prometheus';
 import { RedisSweepLease } from './redis/sweep-lease';
 import { LocalFileStore } from './stores/file';
 import { S3UploadStore } from './stores/s3';
@@ -54,6 +56,8 @@ export interface UploadEngine {
   readonly catalog: CatalogCache;
   /** The upload locks the endpoint takes (shared through Redis when configured), for code that works on uploads beside it. */
   readonly locker: Locker;
+  /** The engine's Prometheus metrics (docs/metrics.md): the production server serves `metrics.registry` on METRICS_PORT. */
+  readonly metrics: UploadMetrics;
   /** Serves a request to the endpoint on Node's own objects (the server wrapper, any Node server). */
   handleNode(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Serves a request to the endpoint as a Web handler (Next.js route handlers). */
@@ -76,10 +80,11 @@ export interface UploadEngine {
 export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
   const { hooks = {}, ...given } = options;
   const settings = engineSettings(given);
+  const metrics = new UploadMetrics();
   const route = new UploadRoute(settings.path);
   // With several instances the lock must be shared, or two of them write one upload at once (see docs/scaling-out.md).
   const redisLocker = settings.redisUrl ? RedisLocker.connect(settings.redisUrl, settings.redisKeyPrefix) : null;
-  const store = createStore(settings, redisLocker?.redis ?? null);
+  const store = createStore(settings, redisLocker?.redis ?? null, metrics);
   const events = openEventLog(settings.eventLog);
   const expiration = new ExpirationPolicy(settings.expiresAfterMs);
   const extensions = composeExtensions(store, expiration);
@@ -94,11 +99,15 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     (id) => readCatalogEntry(store, route, id),
     store instanceof LocalFileStore && settings.redisUrl === null,
   );
-  const hookRunner = new HookRunner(hooks, settings.postReceiveIntervalMs);
+  const hookRunner = new HookRunner(countedHooks(hooks, metrics), settings.postReceiveIntervalMs, (type, error) => {
+    metrics.hookFailed(type);
+    reportToConsole(type, error);
+  });
   const lifecycle: UploadLifecycle = {
     observed: events.enabled,
     // A new upload is not complete yet, so not in the catalog: finished() adds it.
     created(upload, concat, req) {
+      metrics.created();
       events.write({ type: 'created', id: upload.id, size: upload.size ?? null, offset: upload.offset, concat: concat?.kind ?? null });
       hookRunner.notify('post-create', hookUpload(upload, concat), req);
     },
@@ -107,35 +116,40 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
       events.write({ type: 'write', id, offset, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() });
     },
     finished(upload, concat, req) {
+      metrics.finished();
       catalog.refresh(upload.id);
       events.write({ type: 'finished', id: upload.id, size: upload.size ?? upload.offset });
       hookRunner.notify('post-finish', hookUpload(upload, concat), req);
     },
     terminated(upload, concat, req) {
+      metrics.terminated();
       catalog.refresh(upload.id);
       events.write({ type: 'terminated', id: upload.id });
       hookRunner.notify('post-terminate', hookUpload(upload, concat), req);
     },
   };
+  // The handlers' and the final assembly's waits are timed; the sweeper never waits (lockIfIdle).
+  const timedLocker = metrics.timedLocker(locker);
   const deps: HandlerDeps = {
     store,
-    locker,
+    locker: timedLocker,
     maxSize: settings.maxSize,
     location: { route, publicUrl: settings.publicUrl, trustProxy: settings.trustProxy },
     extensions,
     expiration,
     deleteFinished: settings.deleteFinished,
     finals: canConcatenate(store)
-      ? new FinalAssembler(store, locker, (upload, concat, req) => lifecycle.finished(upload, concat, req))
+      ? new FinalAssembler(store, timedLocker, (upload, concat, req) => lifecycle.finished(upload, concat, req))
       : null,
     access,
     hooks: hookRunner,
     lifecycle,
     progressIntervalMs: PROGRESS_INTERVAL_MS,
+    received: metrics.received,
   };
 
   const lease = redisLocker ? new RedisSweepLease(redisLocker.redis, settings.redisKeyPrefix) : null;
-  const sweepDeps = { store, expiration, locks: locker, lease, events };
+  const sweepDeps = { store, expiration, locks: locker, lease, events, expired: metrics.expired };
   let starting: Promise<void> | null = null;
   const start = () =>
     (starting ??= (async () => {
@@ -159,6 +173,7 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     access,
     corsOrigins: settings.corsOrigins,
     events,
+    metrics,
     started: start,
   });
 
@@ -171,6 +186,7 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     access,
     catalog,
     locker,
+    metrics,
     handleNode: nodeHandler(serve),
     handleWeb: webHandler(serve),
     start,
@@ -180,13 +196,17 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
 }
 
 /** `redis`: the shared Redis connection when REDIS_URL is set, which then also holds the S3 store's cache for every instance. */
-function createStore(settings: EngineSettings, redis: Redis | null): UploadStore {
+function createStore(settings: EngineSettings, redis: Redis | null, metrics: UploadMetrics): UploadStore {
   // Without Redis there is one instance: nobody else writes the folder (see LocalFileStore's soleWriter).
   if (settings.uploadStore === 'file' || !settings.s3) {
-    return new LocalFileStore(settings.uploadDir, { soleWriter: redis === null, sync: settings.durability === 'strict' });
+    return new LocalFileStore(settings.uploadDir, {
+      soleWriter: redis === null,
+      sync: settings.durability === 'strict',
+      timeFlush: metrics.timeFlush,
+    });
   }
   const cache = redis
     ? new RedisKvStore<MetadataValue>(redis, `${settings.redisKeyPrefix}s3-cache:`, settings.redisCacheTtlMs)
     : new MemoryKvStore<MetadataValue>();
-  return new S3UploadStore({ settings: settings.s3, cache });
+  return new S3UploadStore({ settings: settings.s3, cache, onRequest: (operation, ms) => metrics.s3Request(operation, ms) });
 }

@@ -1,4 +1,4 @@
-import { TUS_RESUMABLE } from '@tus/server';
+import { ERRORS, TUS_RESUMABLE } from '@tus/server';
 import type { Answer, AnswerHeaders } from './http/answer';
 
 /**
@@ -32,7 +32,7 @@ export class UploadError extends Error {
 
   /** The endpoint's answer for this refusal, on top of headers already decided. */
   toAnswer(base: AnswerHeaders = {}): Answer {
-    return { status: this.status, headers: { ...base, 'Content-Type': TEXT, ...this.headers }, body: this.body };
+    return { status: this.status, headers: { ...base, 'Content-Type': TEXT, ...this.headers }, body: this.body, code: this.code };
   }
 
   /** The same refusal as a Web Response, for the app's own routes. */
@@ -73,10 +73,28 @@ export function answerOf(error: unknown, base: AnswerHeaders): Answer | null {
   if (isUploadError(error)) return error.toAnswer(base);
   const tus = error as { status_code?: unknown; body?: unknown } | null;
   if (tus && typeof tus.status_code === 'number' && typeof tus.body === 'string') {
-    return { status: tus.status_code, headers: { ...base, 'Content-Type': TEXT }, body: tus.body };
+    return { status: tus.status_code, headers: { ...base, 'Content-Type': TEXT }, body: tus.body, code: TUS_ERROR_CODES.get(tus.body) };
   }
   return null;
 }
+
+/**
+ * Codes for @tus/server's ERRORS (thrown by its stores and lockers), found by
+ * their text: a copy of the library in a Next.js bundle has other objects.
+ * tusd's code where tusd has the same error, so tusd_errors_total reads the same.
+ */
+const TUSD_CODES: Partial<Record<keyof typeof ERRORS, string>> = {
+  MISSING_OFFSET: 'ERR_INVALID_OFFSET',
+  INVALID_CONTENT_TYPE: 'ERR_INVALID_CONTENT_TYPE',
+  FILE_NOT_FOUND: 'ERR_UPLOAD_NOT_FOUND',
+  INVALID_OFFSET: 'ERR_MISMATCHED_OFFSET',
+  ERR_SIZE_EXCEEDED: 'ERR_UPLOAD_SIZE_EXCEEDED',
+  INVALID_LENGTH: 'ERR_INVALID_UPLOAD_LENGTH',
+  UNKNOWN_ERROR: 'ERR_INTERNAL_SERVER_ERROR',
+};
+const TUS_ERROR_CODES = new Map<string, string>(
+  Object.entries(ERRORS).map(([name, { body }]) => [body, TUSD_CODES[name as keyof typeof ERRORS] ?? `ERR_${name.replace(/^ERR_/, '')}`]),
+);
 
 /** The refusals of the endpoint, by stable code. */
 export const refuse = {

@@ -40,6 +40,9 @@ export {
 } from './hooks/types';
 export type { UploadRequest } from './http/request';
 
+// Prometheus metrics: each engine's registry (docs/metrics.md).
+export { UploadMetrics } from './metrics/prometheus';
+
 // Refusals: a status and a stable code.
 export { isUploadError, UploadError } from './errors';
 

@@ -12,6 +12,8 @@ export interface SweepDeps {
   /** With several instances, whose turn it is to sweep; null when this process is the only one. */
   lease: SweepLease | null;
   events: EventLog;
+  /** Counts each upload removed (metrics). */
+  expired?: () => void;
 }
 
 /** Makes sweeping single-flight across instances (RedisSweepLease). */
@@ -48,7 +50,7 @@ export async function sweepExpired(deps: SweepDeps): Promise<string[] | null> {
 }
 
 async function sweepUploads(
-  { expiration, locks, events }: SweepDeps,
+  { expiration, locks, events, expired }: SweepDeps,
   store: DataStore & UploadLister & StateKeeper,
   turnLost: () => boolean,
 ): Promise<string[]> {
@@ -81,6 +83,7 @@ async function sweepUploads(
       await store.remove(candidate.id);
       removed.push(candidate.id);
       events.write({ type: 'expired', id: candidate.id });
+      expired?.();
     } catch (error) {
       console.error(`[upload] sweeping ${candidate.id} failed:`, error);
     } finally {

@@ -11,6 +11,8 @@ export interface BodyReception<T> {
   context: CancellationContext;
   /** Called with the running total as bytes arrive (for progress events). */
   onBytes?: (received: number) => void;
+  /** Called once with how many bytes were read from the body, however the reception ended (metrics). */
+  onReceived?: (bytes: number) => void;
   /** Sees every byte on its way to the sink, in order (e.g. a digest). */
   observe?: (chunk: Buffer) => void;
   /** Where the bytes go: the store's write or stageChunk. */
@@ -25,7 +27,7 @@ export interface BodyReception<T> {
  * upload must store as much as possible. When the client vanishes, the
  * reception fails with ABORTED.
  */
-export async function receiveBody<T>({ body: source, limit, context, onBytes, observe, sink }: BodyReception<T>): Promise<T> {
+export async function receiveBody<T>({ body: source, limit, context, onBytes, onReceived, observe, sink }: BodyReception<T>): Promise<T> {
   if (context.signal.aborted) throw ERRORS.ABORTED;
   const body = new BoundedBody(source, limit, observe, onBytes);
   const onAbort = () => body.stop();
@@ -47,6 +49,7 @@ export async function receiveBody<T>({ body: source, limit, context, onBytes, ob
     return stored;
   } finally {
     context.signal.removeEventListener('abort', onAbort);
+    onReceived?.(body.received);
   }
 }
 

@@ -33,6 +33,8 @@ export interface HandlerDeps {
   lifecycle: UploadLifecycle;
   /** How often a running PATCH reports its progress. */
   progressIntervalMs: number;
+  /** Counts the bytes of each request body, once it is received (metrics). */
+  received?: (bytes: number) => void;
 }
 
 /**
@@ -190,7 +192,7 @@ export abstract class TusHandler {
             onOffset(upload.offset + received);
           }
         : (progress?.report ?? (onOffset && ((received: number) => onOffset(upload.offset + received))));
-    const reception = { body: req.body(), limit, context, onBytes };
+    const reception = { body: req.body(), limit, context, onBytes, onReceived: this.deps.received };
     let staged: StagedChunk;
     let digest: ChunkDigest;
     try {

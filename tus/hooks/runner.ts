@@ -9,7 +9,7 @@ import type { HookHttpResponse, HookType, HookUpload, PreCreateAnswer, PreFinish
 /** What went wrong in a hook, for the operator; the client only learns that it failed. */
 export type HookFailureReport = (type: HookType, error: unknown) => void;
 
-const reportToConsole: HookFailureReport = (type, error) =>
+export const reportToConsole: HookFailureReport = (type, error) =>
   console.error(`[upload] the ${type} hook failed:`, error instanceof Error ? error.message : error);
 
 /** What pre-finish decided for the request that completed an upload. */

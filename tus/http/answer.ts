@@ -10,6 +10,8 @@ export interface Answer {
   headers: AnswerHeaders;
   /** Text (refusals, hooks' answers), a stream (downloads), or nothing. */
   body: string | ReadableStream<Uint8Array> | null;
+  /** A refusal's stable code (errors.ts), for the metrics (tusd_errors_total); absent on other answers. */
+  code?: string;
 }
 
 /** Node knows no reason phrase for tus's own 460. */

@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import type { FlushTimer } from '../metrics/prometheus';
 
 /**
  * Received bytes are gathered into writes of up to this size: one system call
@@ -77,7 +78,11 @@ const BACKGROUND_SYNC_BYTES = 8 * 1024 * 1024;
 export interface AppendOptions {
   /** Flush to the disk (fdatasync) before resolving; off only to measure what durability costs. */
   sync: boolean;
+  /** Measures each flush (metrics). */
+  timeFlush?: FlushTimer;
 }
+
+const untimed: FlushTimer = (_target, flush) => flush();
 
 /**
  * Appends a stream to an open file from `start` and resolves with the
@@ -85,7 +90,12 @@ export interface AppendOptions {
  * When the stream fails, the bytes received before the failure are still
  * written (a resumable upload keeps what it got) and the failure is thrown.
  */
-export function appendStream(source: Readable, handle: FileHandle, start: number, { sync }: AppendOptions): Promise<number> {
+export function appendStream(
+  source: Readable,
+  handle: FileHandle,
+  start: number,
+  { sync, timeFlush = untimed }: AppendOptions,
+): Promise<number> {
   running += 1;
   return new Promise<number>((resolve, reject) => {
     let position = start;
@@ -130,7 +140,7 @@ export function appendStream(source: Readable, handle: FileHandle, start: number
       unsynced += total;
       if (sync && syncing === null && unsynced >= BACKGROUND_SYNC_BYTES) {
         unsynced = 0;
-        syncing = handle.datasync().then(
+        syncing = timeFlush('data', () => handle.datasync()).then(
           () => {
             syncing = null;
           },
@@ -178,7 +188,7 @@ export function appendStream(source: Readable, handle: FileHandle, start: number
       try {
         await syncing;
         if (syncFailure !== null) throw syncFailure;
-        if (sync && position > start) await handle.datasync();
+        if (sync && position > start) await timeFlush('data', () => handle.datasync());
         settle(sourceFailure);
       } catch (error) {
         settle(error);

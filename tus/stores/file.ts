@@ -19,6 +19,7 @@ import type {
 import { isUploadId } from '../upload-url';
 import type { ExpectedChecksum } from '../checksum';
 import { isStorageFull } from '../errors';
+import type { FlushTimer } from '../metrics/prometheus';
 import { appendStream } from './file-appender';
 import { readSegments, type FileSegment } from './file-ranges';
 import { linkPieces, piecesOf } from './final-links';
@@ -61,6 +62,8 @@ export interface LocalFileStoreOptions {
    * shares it): the info files it wrote are answered from memory.
    */
   soleWriter?: boolean;
+  /** Measures each flush of a data file, an info file or the folder (metrics). */
+  timeFlush?: FlushTimer;
 }
 
 /**
@@ -78,6 +81,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   private readonly infoFiles: InfoFiles;
   private readonly sync: boolean;
   private readonly soleWriter: boolean;
+  private readonly timeFlush: FlushTimer | undefined;
   /** Uploads whose data file ends with a chunk being verified by this process: where their verified bytes end. */
   private readonly verifying = new Map<string, number>();
   /** Creations made with `bytesFollow` whose flushes are still running, by upload id (see createUpload). */
@@ -85,17 +89,18 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   /** The data files of creations made with `bytesFollow`, still open for their first write. */
   private readonly openDataFiles = new Map<string, OpenDataFile>();
 
-  constructor(directory: string, { sync = true, soleWriter = false }: LocalFileStoreOptions = {}) {
+  constructor(directory: string, { sync = true, soleWriter = false, timeFlush }: LocalFileStoreOptions = {}) {
     // The parent creates the folder asynchronously and throws from a callback on
     // failure; creating it here first turns a bad folder into a start-up error.
     fs.mkdirSync(directory, { recursive: true });
-    const infoFiles = new InfoFiles(directory, sync, soleWriter);
+    const infoFiles = new InfoFiles(directory, sync, soleWriter, timeFlush);
     // The parent reads only the plain fields back (its own config store returns
     // parsed JSON too, never Upload instances), so the wider record fits.
     super({ directory, configstore: infoFiles as unknown as KvStore<Upload> });
     this.infoFiles = infoFiles;
     this.sync = sync;
     this.soleWriter = soleWriter;
+    this.timeFlush = timeFlush;
     // The parent's `expiration` is not used: its clock never slides and its
     // sweeper deletes completed uploads. Expiration is the server's policy
     // (expiration.ts, sweeper.ts) on top of readState() and touch().
@@ -180,7 +185,10 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     // A file opened with O_DSYNC is on the disk after each write: no fdatasync to add.
     const sync = this.sync && open?.durableWrites !== true;
     try {
-      const [stored, created] = await Promise.allSettled([appendStream(readable, handle, offset, { sync }), creation]);
+      const [stored, created] = await Promise.allSettled([
+        appendStream(readable, handle, offset, { sync, timeFlush: this.timeFlush }),
+        creation,
+      ]);
       if (stored.status === 'rejected') throw stored.reason;
       // The bytes are on the disk, but an upload whose creation did not reach it could vanish with them.
       if (created.status === 'rejected') throw created.reason;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ERRORS, type KvStore, type Upload } from '@tus/server';
 import { isUploadId } from '../upload-url';
 import type { ConcatRole } from '../concatenation';
+import type { FlushTimer } from '../metrics/prometheus';
 
 const INFO_SUFFIX = '.json';
 
@@ -37,6 +38,8 @@ export class InfoFiles implements KvStore<UploadInfo> {
     readonly directory: string,
     private readonly sync = true,
     remember = false,
+    /** Measures each flush (metrics). */
+    private readonly timeFlush: FlushTimer = (_target, flush) => flush(),
   ) {
     this.written = remember ? new Map() : null;
   }
@@ -72,7 +75,7 @@ export class InfoFiles implements KvStore<UploadInfo> {
       try {
         await handle.writeFile(JSON.stringify(value));
         // The content reaches the disk before the name does: a crash never renames an empty file into place.
-        if (this.sync) await handle.sync();
+        if (this.sync) await this.timeFlush('info', () => handle.sync());
       } finally {
         await handle.close();
       }
@@ -134,7 +137,7 @@ export class InfoFiles implements KvStore<UploadInfo> {
     }
     this.remember(id, text);
     // Both flushes at once: the file system commits them together instead of one after the other.
-    const flushed = this.sync ? Promise.all([handle.sync(), this.syncDirectory()]) : Promise.resolve();
+    const flushed = this.sync ? Promise.all([this.timeFlush('info', () => handle.sync()), this.syncDirectory()]) : Promise.resolve();
     const durable = flushed.then(
       () => handle.close(),
       async (error: unknown) => {
@@ -154,7 +157,8 @@ export class InfoFiles implements KvStore<UploadInfo> {
     this.folder ??= fs.open(this.directory, 'r');
     const folder = this.folder;
     try {
-      await (await folder).sync();
+      const opened = await folder;
+      await this.timeFlush('folder', () => opened.sync());
     } catch (error) {
       // A handle that failed to open is not kept: the next flush tries again.
       if (this.folder === folder) this.folder = null;

@@ -54,3 +54,36 @@ export function reportUnavailableStorage(client: S3): void {
     { step: 'initialize', name: 'reportUnavailableStorage' },
   );
 }
+
+/** Called with each request's operation (tusd's names) and duration in milliseconds. */
+export type S3RequestTimer = (operation: string, ms: number) => void;
+
+/**
+ * Times every request the store sends, retries included, as tusd times its
+ * own calls (tusd_s3_request_duration_ms), with tusd's operation names:
+ * objects ending in .info and .part are told apart as tusd tells them.
+ */
+export function timeRequests(client: S3, onRequest: S3RequestTimer): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const started = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        onRequest(operationOf(context.commandName ?? 'Unknown', (args.input as { Key?: unknown }).Key), performance.now() - started);
+      }
+    },
+    { step: 'initialize', name: 'timeRequests' },
+  );
+}
+
+/** tusd's operation label: `put_info_object` for PutObject of an .info, `upload_part` for UploadPart, and so on. */
+export function operationOf(commandName: string, key: unknown): string {
+  const command = commandName.replace(/Command$/, '');
+  const object = /^(Get|Put|Head|Delete)Object$/.exec(command);
+  if (object && typeof key === 'string') {
+    if (key.endsWith('.info')) return `${object[1].toLowerCase()}_info_object`;
+    if (key.endsWith('.part')) return `${object[1].toLowerCase()}_part_object`;
+  }
+  return command.replace(/(?<=[a-z0-9])([A-Z])/g, '_$1').toLowerCase();
+}

@@ -19,7 +19,7 @@ import type {
 import type { ConcatRole } from '../concatenation';
 import type { S3Settings } from '../config';
 import { isUploadId } from '../upload-url';
-import { reportUnavailableStorage, s3ClientConfig } from './s3-client';
+import { reportUnavailableStorage, s3ClientConfig, timeRequests, type S3RequestTimer } from './s3-client';
 import { stageInFile } from './staged-file';
 
 const INFO_SUFFIX = '.info';
@@ -80,6 +80,8 @@ export interface S3UploadStoreOptions {
   cache: KvStore<MetadataValue>;
   /** Folder for chunks staged while their checksum is verified (default: the system's temp folder). */
   stagingDir?: string;
+  /** Measures each request to the service (metrics). */
+  onRequest?: S3RequestTimer;
 }
 
 /**
@@ -103,11 +105,12 @@ export class S3UploadStore extends S3Store implements UploadLister, RangeReader,
   private readonly settings: S3Settings;
   private readonly stagingDir: string;
 
-  constructor({ settings, cache, stagingDir = os.tmpdir() }: S3UploadStoreOptions) {
+  constructor({ settings, cache, stagingDir = os.tmpdir(), onRequest }: S3UploadStoreOptions) {
     super({ partSize: settings.partSize, cache, s3ClientConfig: s3ClientConfig(settings) });
     this.settings = settings;
     this.stagingDir = stagingDir;
     reportUnavailableStorage(this.client);
+    if (onRequest) timeRequests(this.client, onRequest);
     // The parent's `expiration` counts from creation and ignores completion: expiration is the
     // server's policy (expiration.ts, sweeper.ts) on top of readState() and touch().
     this.extensions = ['creation', 'creation-with-upload', 'creation-defer-length', 'termination'];
