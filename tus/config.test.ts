@@ -133,10 +133,18 @@ test('a bad expiry, interval or policy stops start-up naming the variable', () =
   expect(() => readConfig({ UPLOAD_DELETE_FINISHED: 'sometimes' }, cwd)).toThrow(/UPLOAD_DELETE_FINISHED must be one of allow, deny/);
 });
 
-test('the HTTP server reads its own settings: idle timeout, shutdown grace, host and port', () => {
+test('the HTTP server reads its own settings: idle timeout, shutdown grace, host, port and metrics', () => {
   const config = serverSettingsFromEnv({ UPLOAD_IDLE_TIMEOUT: '2m', SHUTDOWN_GRACE: '5s', HOST: '0.0.0.0', PORT: '8080' });
-  expect(config).toEqual({ idleTimeoutMs: 120_000, shutdownGraceMs: 5_000, host: '0.0.0.0', port: 8080 });
-  expect(serverSettingsFromEnv({})).toEqual({ idleTimeoutMs: 60_000, shutdownGraceMs: 10_000, host: '127.0.0.1', port: 3000 });
+  expect(config).toEqual({ idleTimeoutMs: 120_000, shutdownGraceMs: 5_000, host: '0.0.0.0', port: 8080, metrics: null });
+  expect(serverSettingsFromEnv({})).toEqual({
+    idleTimeoutMs: 60_000,
+    shutdownGraceMs: 10_000,
+    host: '127.0.0.1',
+    port: 3000,
+    metrics: null,
+  });
+  // The metrics listener binds the loopback unless told otherwise, whatever HOST the app has (tus/metrics/server.test.ts).
+  expect(serverSettingsFromEnv({ HOST: '0.0.0.0', METRICS_PORT: '9464' }).metrics).toEqual({ host: '127.0.0.1', port: 9464, token: null });
   // An idle timeout of "off" would let a silent client hold a connection forever.
   expect(() => serverSettingsFromEnv({ UPLOAD_IDLE_TIMEOUT: 'off' })).toThrow(/UPLOAD_IDLE_TIMEOUT/);
   expect(() => serverSettingsFromEnv({ PORT: '70000' })).toThrow(/PORT/);

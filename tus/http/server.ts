@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { UploadEngine } from '../engine';
+import { startMetricsServer } from '../metrics/server';
 import { uploadEngine } from '../process-engine';
 import { originFormPath } from './request';
 import type { ServerSettings } from './settings';
@@ -35,6 +36,7 @@ export function startUploadServer({ settings, fallback, engine = uploadEngine }:
   server.listen(settings.port, settings.host, () => {
     console.log(`[server] listening on http://${settings.host}:${settings.port} (idle timeout ${settings.idleTimeoutMs / 1000} s)`);
   });
+  const metrics = settings.metrics ? startMetricsServer(settings.metrics, server, () => engine().metrics.registry) : null;
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -46,6 +48,8 @@ export function startUploadServer({ settings, fallback, engine = uploadEngine }:
       process.exit(0);
     });
     server.closeIdleConnections();
+    metrics?.close();
+    metrics?.closeAllConnections();
     // A PATCH still running then is cut: what it stored stays, and its client resumes from there.
     setTimeout(() => server.closeAllConnections(), settings.shutdownGraceMs).unref();
   };
