@@ -1,7 +1,6 @@
 import { Histogram, Registry, Summary } from 'prom-client';
 import type { Lock, Locker, RequestRelease } from '@tus/server';
-import type { HookType } from '../hooks/types';
-import { HOOK_TYPES } from '../hooks/types';
+import { HOOK_TYPES, type HookType } from '../hooks/types';
 import type { Answer } from '../http/answer';
 import { singleTally, Tallies } from './tally';
 
@@ -45,17 +44,25 @@ export type FlushTimer = (target: FlushTarget, flush: () => Promise<void>) => Pr
 export class UploadMetrics {
   readonly registry = new Registry();
 
-  private readonly requests = new Tallies(this.registry, TUSD_METRICS.requests, 'Total number of requests served by tusd per method.', [
-    'method',
-  ]);
+  private readonly requests = new Tallies(
+    this.registry,
+    TUSD_METRICS.requests,
+    'Requests to the upload endpoint by method, as tusd counts them.',
+    ['method'],
+  );
   private readonly responses = new Tallies(
     this.registry,
     `${OWN_PREFIX}responses_total`,
     'Answers of the upload endpoint by method and HTTP status.',
     ['method', 'status'],
   );
-  private readonly errors = new Tallies(this.registry, TUSD_METRICS.errors, 'Total number of errors per status.', ['status', 'code']);
-  private readonly bytes = singleTally(this.registry, TUSD_METRICS.bytesReceived, 'Number of bytes received for uploads.');
+  private readonly errors = new Tallies(
+    this.registry,
+    TUSD_METRICS.errors,
+    'Answers with a status of 400 or more, by status and stable code.',
+    ['status', 'code'],
+  );
+  private readonly bytes = singleTally(this.registry, TUSD_METRICS.bytesReceived, 'Bytes read from request bodies into uploads.');
   private readonly createdTally = singleTally(this.registry, TUSD_METRICS.uploadsCreated, 'Number of created uploads.');
   private readonly finishedTally = singleTally(this.registry, TUSD_METRICS.uploadsFinished, 'Number of finished uploads.');
   private readonly terminatedTally = singleTally(this.registry, TUSD_METRICS.uploadsTerminated, 'Number of terminated uploads.');
