@@ -38,7 +38,8 @@ export function startMetricsServer(settings: MetricsSettings, app: http.Server, 
     }
     // Concatenated rather than merged: the engine's registry may come from another copy of prom-client (a Next.js bundle).
     Promise.all([own.metrics(), engine().metrics()]).then(
-      ([process, uploads]) => answer(res, 200, process + uploads, { 'Content-Type': own.contentType }, req.method === 'HEAD'),
+      ([processText, uploadsText]) =>
+        answer(res, 200, processText + uploadsText, { 'Content-Type': own.contentType }, req.method === 'HEAD'),
       (error: unknown) => {
         console.error('[metrics] collecting the metrics failed:', error);
         answer(res, 500, 'Collecting the metrics failed\n');
