@@ -2,14 +2,16 @@
 # Installs what the test suite needs beyond npm packages, from Debian's
 # repositories: Chromium for the browser tests (Playwright cannot download its
 # own here) with CJK and emoji fonts, tuspy (python3-tuspy) and curl
-# as real tus clients, and the engines of the scale-out cluster (scripts/cluster.sh, e2e/cluster/): Redis,
-# nginx and a single-node Ceph with its S3 gateway (radosgw).
+# as real tus clients, Prometheus (e2e/protocol/metrics.spec.ts scrapes the app with it), and the engines
+# of the scale-out cluster (scripts/cluster.sh, e2e/cluster/): Redis, nginx and a single-node Ceph with its
+# S3 gateway (radosgw).
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium)
 /usr/bin/python3 -c 'import tusclient' >/dev/null 2>&1 || missing+=(python3-tuspy)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 # A CJK font and an emoji font, so the zh-CN pages and the uploads list's type icons render (and are
 # measured and photographed) with real glyphs, not boxes.
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
