@@ -6,6 +6,7 @@ import { expect } from '@playwright/test';
 import * as tus from 'tus-js-client';
 import { Redis } from 'ioredis';
 import { AppServer } from '../support/app-server';
+import { freePort } from '../support/free-port';
 import { test } from '../support/ceph';
 import { requestsOf, runProcess, uploadIdOf } from '../support/clients';
 import { randomFile, sha256, sha256OfDownload, sha256OfFile } from '../support/files';
@@ -23,13 +24,16 @@ let a: AppServer;
 let b: AppServer;
 let bucket: string;
 let client: S3Client;
+/** Where instance `a` serves its metrics (docs/metrics.md). */
+let metricsPort: number;
 const sources: string[] = [];
 
 test.beforeAll(async ({ ceph }) => {
   bucket = await ceph.newBucket();
   client = ceph.client();
   const env = { ...ceph.appEnv, S3_BUCKET: bucket };
-  [a, b] = await Promise.all([AppServer.start({ env }), AppServer.start({ env })]);
+  metricsPort = await freePort();
+  [a, b] = await Promise.all([AppServer.start({ env: { ...env, METRICS_PORT: String(metricsPort) } }), AppServer.start({ env })]);
 });
 
 test.afterAll(async () => {
@@ -342,4 +346,17 @@ test.describe('expiration', () => {
         .map((event) => event.id),
     ).toEqual([id]);
   });
+});
+
+test("each request to the bucket is timed under tusd's operation name (tusd_s3_request_duration_ms)", async () => {
+  // 9 MiB in 8 MiB parts: two parts, then the multipart upload is completed.
+  await uploadWhole(a.endpoint, randomBytes(9 * MiB));
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const count = (operation: string) =>
+    Number(new RegExp(`^tusd_s3_request_duration_ms_count\\{operation="${operation}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  expect(count('create_multipart_upload'), text).toBeGreaterThanOrEqual(1);
+  expect(count('upload_part')).toBeGreaterThanOrEqual(2);
+  expect(count('complete_multipart_upload')).toBeGreaterThanOrEqual(1);
+  // tusd's quantiles, in milliseconds.
+  expect(text).toMatch(/^tusd_s3_request_duration_ms\{[^}]*quantile="0.99"[^}]*operation="upload_part"[^}]*\} [\d.e+-]+$/m);
 });
