@@ -18,8 +18,11 @@ import { HeadHandler } from './handlers/head';
 import { OptionsHandler } from './handlers/options';
 import { PatchHandler } from './handlers/patch';
 import { PostHandler } from './handlers/post';
-import { hookUpload } from './hooks/events';
+import { hookEvent, hookUpload } from './hooks/events';
 import { HookRunner } from './hooks/runner';
+import { composeHooks, Webhooks } from './hooks/webhooks';
+import type { HookUpload } from './hooks/types';
+import type { UploadRequest } from './http/request';
 import type { UploadLifecycle } from './lifecycle';
 import { nodeHandler } from './http/node';
 import { webHandler } from './http/web';
@@ -94,27 +97,33 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     (id) => readCatalogEntry(store, route, id),
     store instanceof LocalFileStore && settings.redisUrl === null,
   );
-  const hookRunner = new HookRunner(hooks, settings.postReceiveIntervalMs);
+  const webhooks = settings.webhooks ? new Webhooks(settings.webhooks, settings.durability === 'strict') : null;
+  const hookRunner = new HookRunner(webhooks ? composeHooks(hooks, webhooks.hooks) : hooks, settings.postReceiveIntervalMs);
+  /** A post-* event: the app's hook runs after the answer; the webhook's is kept before it. */
+  const happened = async (type: 'post-create' | 'post-finish' | 'post-terminate', upload: HookUpload, req: UploadRequest) => {
+    hookRunner.notify(type, upload, req);
+    if (webhooks) await webhooks.post(type, hookEvent(type, upload, req));
+  };
   const lifecycle: UploadLifecycle = {
     observed: events.enabled,
     // A new upload is not complete yet, so not in the catalog: finished() adds it.
-    created(upload, concat, req) {
+    async created(upload, concat, req) {
       events.write({ type: 'created', id: upload.id, size: upload.size ?? null, offset: upload.offset, concat: concat?.kind ?? null });
-      hookRunner.notify('post-create', hookUpload(upload, concat), req);
+      await happened('post-create', hookUpload(upload, concat), req);
     },
     progress: (id, offset) => events.write({ type: 'progress', id, offset }),
     wrote({ id, offset, startedAt, endedAt }) {
       events.write({ type: 'write', id, offset, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() });
     },
-    finished(upload, concat, req) {
+    async finished(upload, concat, req) {
       catalog.refresh(upload.id);
       events.write({ type: 'finished', id: upload.id, size: upload.size ?? upload.offset });
-      hookRunner.notify('post-finish', hookUpload(upload, concat), req);
+      await happened('post-finish', hookUpload(upload, concat), req);
     },
-    terminated(upload, concat, req) {
+    async terminated(upload, concat, req) {
       catalog.refresh(upload.id);
       events.write({ type: 'terminated', id: upload.id });
-      hookRunner.notify('post-terminate', hookUpload(upload, concat), req);
+      await happened('post-terminate', hookUpload(upload, concat), req);
     },
   };
   const deps: HandlerDeps = {
@@ -143,6 +152,7 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
       // The repair may have finished or removed uploads that a request before it listed.
       catalog.invalidate();
       catalog.warm();
+      await webhooks?.start();
       if (extensions.expiration && settings.sweepIntervalMs !== null) startSweeper(sweepDeps, settings.sweepIntervalMs);
     })());
 
@@ -175,7 +185,10 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     handleWeb: webHandler(serve),
     start,
     sweep: () => sweepExpired(sweepDeps),
-    close: () => redisLocker?.close(),
+    close: () => {
+      webhooks?.stop();
+      redisLocker?.close();
+    },
   };
 }
 
