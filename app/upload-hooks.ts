@@ -1,4 +1,4 @@
-import type { UploadHooks } from '@resumable-uploads/engine';
+import { uploadEngine, type UploadHooks } from '@resumable-uploads/engine';
 
 /**
  * What this app does at each point of an upload's life: tusd's hooks, in
@@ -28,6 +28,9 @@ import type { UploadHooks } from '@resumable-uploads/engine';
  */
 export const uploadHooks: UploadHooks = {
   postFinish(event) {
-    console.log(`[upload] finished ${event.upload.id} (${event.upload.size} bytes)`);
+    uploadEngine().log.info(
+      { id: event.upload.id, size: event.upload.size },
+      `finished upload ${event.upload.id} (${event.upload.size} bytes)`,
+    );
   },
 };

@@ -16,6 +16,7 @@ test('defaults describe the embedded setup', () => {
     corsOrigins: '*',
     publicUrl: null,
     trustProxy: false,
+    log: { level: 'info', format: 'json' },
     eventLog: null,
     expiresAfterMs: DEFAULTS.expiresAfterMs,
     sweepIntervalMs: DEFAULTS.sweepIntervalMs,

@@ -12,6 +12,7 @@ import {
   type Env,
 } from './env';
 import { HOOK_TYPES, type HookType } from './hooks/types';
+import { LOG_LEVELS, logSettingsFromEnv, type LogSettings } from './logging';
 import { DEFAULT_WEBHOOK_EVENTS, type WebhookOptions } from './hooks/webhooks';
 import type { UploadHooks } from './hooks/types';
 import { DEFAULT_UPLOAD_PATH } from './upload-url';
@@ -41,7 +42,9 @@ export interface EngineSettings {
   publicUrl: URL | null;
   /** Trust `Forwarded` / `X-Forwarded-*` when building upload URLs. */
   trustProxy: boolean;
-  /** JSON-lines file that receives one line per upload event, or null. */
+  /** What the engine logs to standard output (LOG_LEVEL, LOG_FORMAT). */
+  log: LogSettings;
+  /** A file that receives every record of the engine's log (requests and upload events), or null. */
   eventLog: string | null;
   /** An unfinished upload expires this long after its last accepted write; null = never. */
   expiresAfterMs: number | null;
@@ -260,6 +263,7 @@ export function engineSettingsFromEnv(env: Env = process.env, cwd: string = proc
     corsOrigins: readOrigins(env, 'CORS_ALLOWED_ORIGINS'),
     publicUrl: readPublicUrl(env, 'PUBLIC_URL'),
     trustProxy: readBoolean(env, 'TRUST_PROXY', false),
+    log: logSettingsFromEnv(env),
     eventLog: eventLog ? path.resolve(cwd, eventLog) : null,
     expiresAfterMs,
     sweepIntervalMs: readDuration(env, 'UPLOAD_SWEEP_INTERVAL', ENGINE_DEFAULTS.sweepIntervalMs),
@@ -289,6 +293,7 @@ export function engineSettings(options: Partial<EngineSettings> = {}, cwd: strin
     corsOrigins: '*',
     publicUrl: null,
     trustProxy: false,
+    log: { level: 'info', format: 'json' },
     eventLog: null,
     sweepIntervalMs: ENGINE_DEFAULTS.sweepIntervalMs,
     deleteFinished: true,
@@ -311,6 +316,9 @@ export function engineSettings(options: Partial<EngineSettings> = {}, cwd: strin
     throw new ConfigError('postReceiveIntervalMs', `must be at least 1 ms (got ${settings.postReceiveIntervalMs})`);
   }
   if (settings.webhooks) checkWebhooks(settings.webhooks);
+  if (!LOG_LEVELS.includes(settings.log.level)) {
+    throw new ConfigError('log.level', `must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(settings.log.level)})`);
+  }
   if (!DURABILITIES.includes(settings.durability)) {
     throw new ConfigError('durability', `must be one of ${DURABILITIES.join(', ')} (got ${JSON.stringify(settings.durability)})`);
   }

@@ -8,7 +8,8 @@ import { readCatalog, readCatalogEntry } from './catalog';
 import { CatalogCache } from './catalog-cache';
 import { engineSettings, type EngineOptions, type EngineSettings } from './config';
 import { createEndpoint } from './endpoint';
-import { openEventLog } from './event-log';
+import { eventLogOf } from './event-log';
+import { createLogger } from './logging';
 import { ExpirationPolicy } from './expiration';
 import { composeExtensions, type Extensions } from './extensions';
 import { FinalAssembler } from './final-assembly';
@@ -35,6 +36,7 @@ import { LocalFileStore } from './stores/file';
 import { S3UploadStore } from './stores/s3';
 import { startSweeper, sweepExpired } from './sweeper';
 import { UploadRoute } from './upload-url';
+import type { Logger } from 'pino';
 
 /** How often a running PATCH reports its progress to the event log. */
 const PROGRESS_INTERVAL_MS = 250;
@@ -55,6 +57,8 @@ export interface UploadEngine {
   readonly access: AccessPolicy;
   /** The completed uploads, for an uploads page and `/api/uploads`. */
   readonly catalog: CatalogCache;
+  /** The engine's log (standard output, and UPLOAD_EVENT_LOG), for the app's own lines. */
+  readonly log: Logger;
   /** The upload locks the endpoint takes (shared through Redis when configured), for code that works on uploads beside it. */
   readonly locker: Locker;
   /** Serves a request to the endpoint on Node's own objects (the server wrapper, any Node server). */
@@ -82,8 +86,8 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
   const route = new UploadRoute(settings.path);
   // With several instances the lock must be shared, or two of them write one upload at once (see docs/scaling-out.md).
   const redisLocker = settings.redisUrl ? RedisLocker.connect(settings.redisUrl, settings.redisKeyPrefix) : null;
-  const store = createStore(settings, redisLocker?.redis ?? null);
-  const events = openEventLog(settings.eventLog);
+  const events = eventLogOf(createLogger(settings.log, settings.eventLog));
+  const store = createStore(settings, redisLocker?.redis ?? null, events.logger);
   const expiration = new ExpirationPolicy(settings.expiresAfterMs);
   const extensions = composeExtensions(store, expiration);
   const locker = new HeldLockTracker(redisLocker ?? new MemoryLocker());
@@ -97,8 +101,10 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     (id) => readCatalogEntry(store, route, id),
     store instanceof LocalFileStore && settings.redisUrl === null,
   );
-  const webhooks = settings.webhooks ? new Webhooks(settings.webhooks, settings.durability === 'strict') : null;
-  const hookRunner = new HookRunner(webhooks ? composeHooks(hooks, webhooks.hooks) : hooks, settings.postReceiveIntervalMs);
+  const webhooks = settings.webhooks ? new Webhooks(settings.webhooks, settings.durability === 'strict', events.logger) : null;
+  const hookRunner = new HookRunner(webhooks ? composeHooks(hooks, webhooks.hooks) : hooks, settings.postReceiveIntervalMs, (type, error) =>
+    events.logger.error({ err: error, hook: type }, `the ${type} hook failed`),
+  );
   /** A post-* event: the app's hook runs after the answer; the webhook's is kept before it. */
   const happened = async (type: 'post-create' | 'post-finish' | 'post-terminate', upload: HookUpload, req: UploadRequest) => {
     hookRunner.notify(type, upload, req);
@@ -181,6 +187,7 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     access,
     catalog,
     locker,
+    log: events.logger,
     handleNode: nodeHandler(serve),
     handleWeb: webHandler(serve),
     start,
@@ -193,10 +200,10 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
 }
 
 /** `redis`: the shared Redis connection when REDIS_URL is set, which then also holds the S3 store's cache for every instance. */
-function createStore(settings: EngineSettings, redis: Redis | null): UploadStore {
+function createStore(settings: EngineSettings, redis: Redis | null, logger: Logger): UploadStore {
   // Without Redis there is one instance: nobody else writes the folder (see LocalFileStore's soleWriter).
   if (settings.uploadStore === 'file' || !settings.s3) {
-    return new LocalFileStore(settings.uploadDir, { soleWriter: redis === null, sync: settings.durability === 'strict' });
+    return new LocalFileStore(settings.uploadDir, { soleWriter: redis === null, sync: settings.durability === 'strict', log: logger });
   }
   const cache = redis
     ? new RedisKvStore<MetadataValue>(redis, `${settings.redisKeyPrefix}s3-cache:`, settings.redisCacheTtlMs)

@@ -10,5 +10,5 @@ const app = serverForThisFile();
 test("the app's post-finish hook runs once the last byte is stored", async () => {
   const url = await createUpload(app.endpoint, 5);
   expect((await patch(url, 0, 'hello')).status).toBe(204);
-  await expect.poll(() => app.log, { timeout: 10_000 }).toContain(`[upload] finished ${uploadIdOf(url)} (5 bytes)`);
+  await expect.poll(() => app.log, { timeout: 10_000 }).toContain(`finished upload ${uploadIdOf(url)} (5 bytes)`);
 });

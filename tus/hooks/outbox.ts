@@ -39,7 +39,7 @@ export class FileOutbox {
     private readonly sync: boolean,
     private readonly deliver: (record: OutboxRecord) => Promise<void>,
     private readonly retry: RetryPolicy,
-    private readonly report: (message: string) => void = (message) => console.error(`[upload] webhooks: ${message}`),
+    private readonly report: (message: string) => void,
   ) {}
 
   /** Sends what a previous run left, as soon as the receiver takes it. */

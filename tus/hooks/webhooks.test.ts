@@ -94,6 +94,7 @@ async function serve(url: string, webhooks: Partial<WebhookOptions> = {}, hooks:
   const engine = createUploadEngine({
     uploadDir: path.join(dir, 'uploads'),
     path: '/files',
+    log: { level: 'silent', format: 'json' },
     hooks,
     webhooks: { url: new URL(url), events: HOOK_TYPES, secret: SECRET, timeoutMs: 2_000, failOpen: false, outboxDir: outbox, ...webhooks },
   });

@@ -1,6 +1,7 @@
 import { FileOutbox, type RetryPolicy } from './outbox';
 import { WebhookClient, type WebhookSettings } from './webhook-client';
 import type { HookEvent, HookType, UploadHooks } from './types';
+import type { Logger } from 'pino';
 
 /** The webhooks of an engine (EngineSettings.webhooks). */
 export interface WebhookOptions extends WebhookSettings {
@@ -31,10 +32,16 @@ export class Webhooks {
   private readonly outbox: FileOutbox;
   private readonly events: ReadonlySet<HookType>;
 
-  constructor(options: WebhookOptions, sync: boolean, retry: RetryPolicy = WEBHOOK_RETRY) {
+  constructor(options: WebhookOptions, sync: boolean, logger: Logger, retry: RetryPolicy = WEBHOOK_RETRY) {
     this.client = new WebhookClient(options);
     this.events = new Set(options.events);
-    this.outbox = new FileOutbox(options.outboxDir, sync, (record) => this.deliver(record.key, record.body), retry);
+    this.outbox = new FileOutbox(
+      options.outboxDir,
+      sync,
+      (record) => this.deliver(record.key, record.body),
+      retry,
+      (message) => logger.warn({ component: 'webhooks' }, message),
+    );
     const blocking = <T>(type: HookType, answer: (response: Awaited<ReturnType<WebhookClient['send']>>) => T) =>
       this.events.has(type)
         ? async (event: HookEvent): Promise<T | undefined> => {
@@ -42,7 +49,7 @@ export class Webhooks {
               return answer(await this.client.send(type, this.client.body(event)));
             } catch (error) {
               if (!options.failOpen) throw error;
-              console.error(`[upload] webhooks: ${type} failed, going on without it (UPLOAD_HOOKS_FAIL=open):`, (error as Error).message);
+              logger.warn({ err: error, hook: type }, `webhook ${type} failed; going on without it (UPLOAD_HOOKS_FAIL=open)`);
               return undefined;
             }
           }
