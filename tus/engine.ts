@@ -21,7 +21,9 @@ import { PatchHandler } from './handlers/patch';
 import { PostHandler } from './handlers/post';
 import { hookEvent, hookUpload } from './hooks/events';
 import { HookRunner } from './hooks/runner';
-import { composeHooks, Webhooks } from './hooks/webhooks';
+import { FileOutbox } from './hooks/outbox';
+import { RedisOutbox } from './hooks/redis-outbox';
+import { composeHooks, WEBHOOK_RETRY, Webhooks } from './hooks/webhooks';
 import type { HookUpload } from './hooks/types';
 import type { UploadRequest } from './http/request';
 import type { UploadLifecycle } from './lifecycle';
@@ -101,7 +103,25 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     (id) => readCatalogEntry(store, route, id),
     store instanceof LocalFileStore && settings.redisUrl === null,
   );
-  const webhooks = settings.webhooks ? new Webhooks(settings.webhooks, settings.durability === 'strict', events.logger) : null;
+  const webhookSettings = settings.webhooks;
+  const webhooks = webhookSettings
+    ? new Webhooks(
+        webhookSettings,
+        // With Redis, every instance shares one outbox; without, it is a folder beside the uploads.
+        (deliver, report) =>
+          redisLocker
+            ? new RedisOutbox(
+                redisLocker.redis,
+                settings.redisKeyPrefix,
+                deliver,
+                WEBHOOK_RETRY,
+                2 * webhookSettings.timeoutMs + 5_000,
+                report,
+              )
+            : new FileOutbox(webhookSettings.outboxDir, settings.durability === 'strict', deliver, WEBHOOK_RETRY, report),
+        events.logger,
+      )
+    : null;
   const hookRunner = new HookRunner(webhooks ? composeHooks(hooks, webhooks.hooks) : hooks, settings.postReceiveIntervalMs, (type, error) =>
     events.logger.error({ err: error, hook: type }, `the ${type} hook failed`),
   );

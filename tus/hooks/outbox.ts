@@ -1,6 +1,16 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 
+/** Where post-* events wait for the receiver: a folder, or Redis with REDIS_URL. */
+export interface Outbox {
+  /** Sends what a previous run (or another instance) left. */
+  start(): Promise<void>;
+  /** Keeps `record`, then delivers it; resolves once it is kept. */
+  add(record: OutboxRecord): Promise<void>;
+  /** Stops delivering; what is kept stays for the next run. */
+  stop(): void;
+}
+
 /** A post-* event waiting for its receiver: its idempotency key and the request body to send. */
 export interface OutboxRecord {
   key: string;
@@ -14,7 +24,12 @@ export interface RetryPolicy {
 }
 
 /** At most this many deliveries at once: a receiver back from an outage gets the backlog at a steady pace. */
-const PARALLEL_DELIVERIES = 8;
+export const PARALLEL_DELIVERIES = 8;
+
+/** The delay before attempt `attempt + 1`, after `attempt` failures. */
+export function retryDelay(retry: RetryPolicy, attempt: number): number {
+  return Math.min(retry.maxMs, retry.firstMs * 2 ** (attempt - 1));
+}
 
 const RECORD = /^\d{13}-[A-Za-z0-9_.-]+\.json$/;
 
@@ -27,7 +42,7 @@ const RECORD = /^\d{13}-[A-Za-z0-9_.-]+\.json$/;
  * idempotency key. Retries back off and go on after a restart, which reads
  * the folder again.
  */
-export class FileOutbox {
+export class FileOutbox implements Outbox {
   private readonly waiting: Array<{ file: string; record: OutboxRecord }> = [];
   private readonly attempts = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -107,9 +122,8 @@ export class FileOutbox {
     } catch (error) {
       const attempt = (this.attempts.get(file) ?? 0) + 1;
       this.attempts.set(file, attempt);
-      const delay = Math.min(this.retry.maxMs, this.retry.firstMs * 2 ** (attempt - 1));
-      const reachedMax = delay === this.retry.maxMs && this.retry.firstMs * 2 ** (attempt - 2) < this.retry.maxMs;
-      if (attempt === 1 || reachedMax) {
+      const delay = retryDelay(this.retry, attempt);
+      if (attempt === 1 || (delay === this.retry.maxMs && retryDelay(this.retry, attempt - 1) < delay)) {
         this.report(
           `${record.key} not delivered (${error instanceof Error ? error.message : String(error)}); retrying in ${delay / 1000} s`,
         );

@@ -1,4 +1,4 @@
-import { FileOutbox, type RetryPolicy } from './outbox';
+import type { Outbox, OutboxRecord, RetryPolicy } from './outbox';
 import { WebhookClient, type WebhookSettings } from './webhook-client';
 import type { HookEvent, HookType, UploadHooks } from './types';
 import type { Logger } from 'pino';
@@ -9,7 +9,7 @@ export interface WebhookOptions extends WebhookSettings {
   events: readonly HookType[];
   /** What a blocking hook does when the receiver fails: refuse the request (false) or go on as if it had no hook (true). */
   failOpen: boolean;
-  /** Where post-* events wait for the receiver. */
+  /** Where post-* events wait for the receiver, without Redis. */
   outboxDir: string;
 }
 
@@ -29,17 +29,19 @@ type DurableType = 'post-create' | 'post-finish' | 'post-terminate';
 export class Webhooks {
   readonly hooks: UploadHooks;
   private readonly client: WebhookClient;
-  private readonly outbox: FileOutbox;
+  private readonly outbox: Outbox;
   private readonly events: ReadonlySet<HookType>;
 
-  constructor(options: WebhookOptions, sync: boolean, logger: Logger, retry: RetryPolicy = WEBHOOK_RETRY) {
+  /** `outbox`: the engine's choice (a folder, or Redis), given the delivery to make and where to report. */
+  constructor(
+    options: WebhookOptions,
+    outbox: (deliver: (record: OutboxRecord) => Promise<void>, report: (message: string) => void) => Outbox,
+    logger: Logger,
+  ) {
     this.client = new WebhookClient(options);
     this.events = new Set(options.events);
-    this.outbox = new FileOutbox(
-      options.outboxDir,
-      sync,
+    this.outbox = outbox(
       (record) => this.deliver(record.key, record.body),
-      retry,
       (message) => logger.warn({ component: 'webhooks' }, message),
     );
     const blocking = <T>(type: HookType, answer: (response: Awaited<ReturnType<WebhookClient['send']>>) => T) =>
