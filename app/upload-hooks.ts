@@ -27,8 +27,9 @@ import { uploadEngine, type UploadHooks } from '@resumable-uploads/engine';
  * ```
  */
 export const uploadHooks: UploadHooks = {
+  // The engine logs every finished upload already (at info); this line, at debug, shows where an app's own work goes.
   postFinish(event) {
-    uploadEngine().log.info(
+    uploadEngine().log.debug(
       { id: event.upload.id, size: event.upload.size },
       `finished upload ${event.upload.id} (${event.upload.size} bytes)`,
     );

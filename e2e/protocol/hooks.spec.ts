@@ -3,9 +3,9 @@ import { serverForThisFile } from '../support/app-server';
 import { uploadIdOf } from '../support/clients';
 import { createUpload, patch } from '../support/http';
 
-// The app's own hooks (app/upload-hooks.ts) run in the production server: its post-finish says so in the log.
+// The app's own hooks (app/upload-hooks.ts) run in the production server: its post-finish says so in the log (at debug).
 
-const app = serverForThisFile();
+const app = serverForThisFile({ env: { LOG_LEVEL: 'debug' } });
 
 test("the app's post-finish hook runs once the last byte is stored", async () => {
   const url = await createUpload(app.endpoint, 5);
