@@ -1,4 +1,4 @@
-import type { UploadHooks } from '@resumable-uploads/engine';
+import { uploadEngine, type UploadHooks } from '@resumable-uploads/engine';
 
 /**
  * What this app does at each point of an upload's life: tusd's hooks, in
@@ -27,7 +27,11 @@ import type { UploadHooks } from '@resumable-uploads/engine';
  * ```
  */
 export const uploadHooks: UploadHooks = {
+  // The engine logs every finished upload already (at info); this line, at debug, shows where an app's own work goes.
   postFinish(event) {
-    console.log(`[upload] finished ${event.upload.id} (${event.upload.size} bytes)`);
+    uploadEngine().log.debug(
+      { id: event.upload.id, size: event.upload.size },
+      `finished upload ${event.upload.id} (${event.upload.size} bytes)`,
+    );
   },
 };

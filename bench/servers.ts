@@ -96,7 +96,7 @@ export async function startServer(name: ServerName, options: ServerOptions): Pro
         env: { UPLOAD_DIR: uploadDir, UPLOAD_DURABILITY: durability, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
         port,
         endpointPath: '/api/upload',
-        readyLine: '[server] listening',
+        readyLine: 'listening on http',
         uploadDir,
       });
     }

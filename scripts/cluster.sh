@@ -38,7 +38,7 @@ RUN="$CLUSTER_DIR/run"
 LOGS="$CLUSTER_DIR/logs"
 CEPH_SCRIPT="$ROOT/scripts/engines/ceph-rgw.sh"
 NGINX_SCRIPT="$ROOT/scripts/engines/nginx-lb.sh"
-APP_READY_LINE='[upload] ready:'
+APP_READY_LINE='ready: storing uploads in'
 APP_START_SECONDS=${CLUSTER_APP_START_SECONDS:-90}
 mkdir -p "$RUN" "$LOGS"
 chmod 700 "$CLUSTER_DIR"

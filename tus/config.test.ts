@@ -16,11 +16,13 @@ test('defaults describe the embedded setup', () => {
     corsOrigins: '*',
     publicUrl: null,
     trustProxy: false,
+    log: { level: 'info', format: 'json' },
     eventLog: null,
     expiresAfterMs: DEFAULTS.expiresAfterMs,
     sweepIntervalMs: DEFAULTS.sweepIntervalMs,
     deleteFinished: true,
     postReceiveIntervalMs: 1_000,
+    webhooks: null,
     uploadTokenSecret: null,
     uploadStore: 'file',
     s3: null,
@@ -79,6 +81,36 @@ test('every variable is read', () => {
   expect(config.durability).toBe('os');
   expect(config.trustProxy).toBe(true);
   expect(config.eventLog).toBe('/srv/app/logs/events.jsonl');
+});
+
+test("webhooks: the URL turns them on, with tusd's default events, fail closed, an outbox beside the uploads", () => {
+  const defaults = readConfig({ UPLOAD_HOOKS_URL: 'http://127.0.0.1:8000/hooks' }, cwd).webhooks;
+  expect(defaults).toEqual({
+    url: new URL('http://127.0.0.1:8000/hooks'),
+    events: ['pre-create', 'post-create', 'post-receive', 'post-finish', 'post-terminate'],
+    secret: null,
+    timeoutMs: 10_000,
+    failOpen: false,
+    outboxDir: '/srv/app/data/hooks-outbox',
+  });
+  const given = readConfig(
+    {
+      UPLOAD_HOOKS_URL: 'https://hooks.example.com/tus',
+      UPLOAD_HOOKS_EVENTS: 'pre-create, post-finish ,pre-terminate',
+      UPLOAD_HOOKS_SECRET: '0123456789abcdef',
+      UPLOAD_HOOKS_TIMEOUT: '3s',
+      UPLOAD_HOOKS_FAIL: 'open',
+      UPLOAD_HOOKS_OUTBOX: '/var/lib/outbox',
+    },
+    cwd,
+  ).webhooks;
+  expect(given).toMatchObject({
+    events: ['pre-create', 'post-finish', 'pre-terminate'],
+    secret: '0123456789abcdef',
+    timeoutMs: 3_000,
+    failOpen: true,
+    outboxDir: '/var/lib/outbox',
+  });
 });
 
 test('byte sizes accept plain numbers and SI or binary units', () => {
@@ -201,6 +233,16 @@ for (const [env, variable, message] of [
   [{ UPLOAD_STORE: 's3', S3_BUCKET: 'b12', S3_PART_SIZE: '1MiB' }, 'S3_PART_SIZE', /at least 5242880 bytes/],
   [{ UPLOAD_STORE: 's3', S3_BUCKET: 'b12', S3_FORCE_PATH_STYLE: 'sometimes' }, 'S3_FORCE_PATH_STYLE', /true or false/],
   [{ UPLOAD_STORE: 's3', S3_BUCKET: 'b12', S3_CHECKSUMS: 'always' }, 'S3_CHECKSUMS', /when_required, when_supported/],
+  [{ UPLOAD_HOOKS_URL: 'hooks.example.com' }, 'UPLOAD_HOOKS_URL', /must be an absolute URL such as http:\/\/127.0.0.1:8000\/tus-hooks/],
+  [{ UPLOAD_HOOKS_EVENTS: 'post-finish' }, 'UPLOAD_HOOKS_EVENTS', /is set, but UPLOAD_HOOKS_URL is not/],
+  [
+    { UPLOAD_HOOKS_URL: 'http://h/', UPLOAD_HOOKS_EVENTS: 'post-finish,finished' },
+    'UPLOAD_HOOKS_EVENTS',
+    /lists "finished"; the events are pre-create/,
+  ],
+  [{ UPLOAD_HOOKS_URL: 'http://h/', UPLOAD_HOOKS_SECRET: 'short' }, 'UPLOAD_HOOKS_SECRET', /at least 16 characters long \(got 5\)/],
+  [{ UPLOAD_HOOKS_URL: 'http://h/', UPLOAD_HOOKS_TIMEOUT: 'off' }, 'UPLOAD_HOOKS_TIMEOUT', /it cannot be off/],
+  [{ UPLOAD_HOOKS_URL: 'http://h/', UPLOAD_HOOKS_FAIL: 'maybe' }, 'UPLOAD_HOOKS_FAIL', /must be one of closed, open/],
 ] as const) {
   test(`${Object.entries(env)
     .map(([name, value]) => `${name}=${value}`)

@@ -1,5 +1,19 @@
 import path from 'node:path';
-import { ConfigError, readBoolean, readBytes, readChoice, readDuration, readPath, readRequired, readUrl, type Env } from './env';
+import {
+  ConfigError,
+  readBoolean,
+  readBytes,
+  readChoice,
+  readDuration,
+  readPath,
+  readRequired,
+  readRequiredDuration,
+  readUrl,
+  type Env,
+} from './env';
+import { HOOK_TYPES, type HookType } from './hooks/types';
+import { LOG_LEVELS, logSettingsFromEnv, type LogSettings } from './logging';
+import { DEFAULT_WEBHOOK_EVENTS, type WebhookOptions } from './hooks/webhooks';
 import type { UploadHooks } from './hooks/types';
 import { DEFAULT_UPLOAD_PATH } from './upload-url';
 
@@ -28,7 +42,9 @@ export interface EngineSettings {
   publicUrl: URL | null;
   /** Trust `Forwarded` / `X-Forwarded-*` when building upload URLs. */
   trustProxy: boolean;
-  /** JSON-lines file that receives one line per upload event, or null. */
+  /** What the engine logs to standard output (LOG_LEVEL, LOG_FORMAT). */
+  log: LogSettings;
+  /** A file that receives every record of the engine's log (requests and upload events), or null. */
   eventLog: string | null;
   /** An unfinished upload expires this long after its last accepted write; null = never. */
   expiresAfterMs: number | null;
@@ -38,6 +54,8 @@ export interface EngineSettings {
   deleteFinished: boolean;
   /** How often, at most, the post-receive hook hears of a running request's progress (tusd's default: 1 s). */
   postReceiveIntervalMs: number;
+  /** tusd-compatible hooks over HTTP (docs/hooks.md#webhooks); null = none. */
+  webhooks: WebhookOptions | null;
   /** Secret that signs upload tokens; null = open mode (no access control). */
   uploadTokenSecret: string | null;
   /** Redis shared by every instance (locks, sweep turns, the S3 store's cache); null = one instance, locks in memory. */
@@ -159,6 +177,52 @@ function readSecret(env: Env, name: string): string | null {
   return raw;
 }
 
+/** Shorter secrets are guessable; a hook secret is compared by the receiver, not by us, so 16 is the floor. */
+const MIN_HOOK_SECRET_LENGTH = 16;
+
+function readWebhooks(env: Env, cwd: string): WebhookOptions | null {
+  const url = readUrl(env, 'UPLOAD_HOOKS_URL', ['http:', 'https:'], 'http://127.0.0.1:8000/tus-hooks', true);
+  if (url === null) {
+    const stray = ['UPLOAD_HOOKS_EVENTS', 'UPLOAD_HOOKS_SECRET', 'UPLOAD_HOOKS_TIMEOUT', 'UPLOAD_HOOKS_FAIL'].find((name) =>
+      env[name]?.trim(),
+    );
+    if (stray) throw new ConfigError(stray, 'is set, but UPLOAD_HOOKS_URL is not: set it to the URL that receives the hooks');
+    return null;
+  }
+  const secret = env.UPLOAD_HOOKS_SECRET ?? '';
+  if (secret !== '' && secret.length < MIN_HOOK_SECRET_LENGTH) {
+    throw new ConfigError(
+      'UPLOAD_HOOKS_SECRET',
+      `must be at least ${MIN_HOOK_SECRET_LENGTH} characters long (got ${secret.length}); try: openssl rand -hex 32`,
+    );
+  }
+  return {
+    url,
+    events: readHookEvents(env, 'UPLOAD_HOOKS_EVENTS'),
+    secret: secret === '' ? null : secret,
+    timeoutMs: readRequiredDuration(env, 'UPLOAD_HOOKS_TIMEOUT', ENGINE_DEFAULTS.webhookTimeoutMs),
+    failOpen: readChoice(env, 'UPLOAD_HOOKS_FAIL', ['closed', 'open'], 'closed') === 'open',
+    outboxDir: readPath(env, 'UPLOAD_HOOKS_OUTBOX', ENGINE_DEFAULTS.webhookOutboxDir, cwd),
+  };
+}
+
+function readHookEvents(env: Env, name: string): HookType[] {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return [...DEFAULT_WEBHOOK_EVENTS];
+  const events = raw.split(',').map((entry) => entry.trim());
+  const unknown = events.find((event) => !HOOK_TYPES.includes(event as HookType));
+  if (unknown !== undefined) throw new ConfigError(name, `lists "${unknown}"; the events are ${HOOK_TYPES.join(', ')}`);
+  return events as HookType[];
+}
+
+function checkWebhooks(webhooks: WebhookOptions): void {
+  const unknown = webhooks.events.find((event) => !HOOK_TYPES.includes(event));
+  if (unknown !== undefined) throw new ConfigError('webhooks.events', `lists "${unknown}"; the events are ${HOOK_TYPES.join(', ')}`);
+  if (!Number.isFinite(webhooks.timeoutMs) || webhooks.timeoutMs < 1) {
+    throw new ConfigError('webhooks.timeoutMs', `must be at least 1 ms (got ${webhooks.timeoutMs})`);
+  }
+}
+
 function readRedisUrl(env: Env, name: string): URL | null {
   return readUrl(env, name, ['redis:', 'rediss:'], 'redis://127.0.0.1:6379 or rediss://user:password@redis.example.com:6380/0', false);
 }
@@ -180,6 +244,8 @@ export const ENGINE_DEFAULTS = {
   expiresAfterMs: 24 * 3_600_000,
   sweepIntervalMs: 15 * 60_000,
   postReceiveIntervalMs: 1_000,
+  webhookTimeoutMs: 10_000,
+  webhookOutboxDir: 'data/hooks-outbox',
   s3PartSize: 8 * 2 ** 20,
   redisKeyPrefix: 'uploads:',
 } as const;
@@ -197,11 +263,13 @@ export function engineSettingsFromEnv(env: Env = process.env, cwd: string = proc
     corsOrigins: readOrigins(env, 'CORS_ALLOWED_ORIGINS'),
     publicUrl: readPublicUrl(env, 'PUBLIC_URL'),
     trustProxy: readBoolean(env, 'TRUST_PROXY', false),
+    log: logSettingsFromEnv(env),
     eventLog: eventLog ? path.resolve(cwd, eventLog) : null,
     expiresAfterMs,
     sweepIntervalMs: readDuration(env, 'UPLOAD_SWEEP_INTERVAL', ENGINE_DEFAULTS.sweepIntervalMs),
     deleteFinished: readChoice(env, 'UPLOAD_DELETE_FINISHED', ['allow', 'deny'], 'allow') === 'allow',
     postReceiveIntervalMs: ENGINE_DEFAULTS.postReceiveIntervalMs,
+    webhooks: readWebhooks(env, cwd),
     uploadTokenSecret: readSecret(env, 'UPLOAD_TOKEN_SECRET'),
     uploadStore,
     s3: uploadStore === 's3' ? readS3Settings(env) : null,
@@ -225,10 +293,12 @@ export function engineSettings(options: Partial<EngineSettings> = {}, cwd: strin
     corsOrigins: '*',
     publicUrl: null,
     trustProxy: false,
+    log: { level: 'info', format: 'json' },
     eventLog: null,
     sweepIntervalMs: ENGINE_DEFAULTS.sweepIntervalMs,
     deleteFinished: true,
     postReceiveIntervalMs: ENGINE_DEFAULTS.postReceiveIntervalMs,
+    webhooks: null,
     uploadTokenSecret: null,
     uploadStore: options.s3 ? 's3' : 'file',
     s3: null,
@@ -244,6 +314,10 @@ export function engineSettings(options: Partial<EngineSettings> = {}, cwd: strin
   }
   if (!Number.isFinite(settings.postReceiveIntervalMs) || settings.postReceiveIntervalMs < 1) {
     throw new ConfigError('postReceiveIntervalMs', `must be at least 1 ms (got ${settings.postReceiveIntervalMs})`);
+  }
+  if (settings.webhooks) checkWebhooks(settings.webhooks);
+  if (!LOG_LEVELS.includes(settings.log.level)) {
+    throw new ConfigError('log.level', `must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(settings.log.level)})`);
   }
   if (!DURABILITIES.includes(settings.durability)) {
     throw new ConfigError('durability', `must be one of ${DURABILITIES.join(', ')} (got ${JSON.stringify(settings.durability)})`);

@@ -48,7 +48,7 @@ for (const [durability, flushed] of [
 ] as const satisfies ReadonlyArray<readonly [Durability, boolean]>) {
   test(`durability ${durability}: a creation with bytes and a PATCH ${flushed ? 'flush' : 'flush nothing'} before they are answered`, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `durability-${durability}-`));
-    const engine = createUploadEngine({ uploadDir: dir, durability });
+    const engine = createUploadEngine({ uploadDir: dir, durability, log: { level: 'silent', format: 'json' } });
     const server = http.createServer((req, res) => void engine.handleNode(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/upload`;

@@ -39,7 +39,12 @@ export interface EndpointAnswer extends Answer {
  */
 export function createEndpoint(parts: EndpointParts): (req: UploadRequest) => Promise<EndpointAnswer> {
   const { route, handlers, store, access, corsOrigins, events } = parts;
+  let served = 0;
   return async function serve(incoming: UploadRequest): Promise<EndpointAnswer> {
+    const startedAt = performance.now();
+    // A proxy's request id, when it gives a sane one, ties our line to its own; otherwise one of ours.
+    const given = incoming.header('x-request-id');
+    const reqId = given !== null && /^[\x21-\x7e]{1,128}$/.test(given) ? given : `${process.pid.toString(36)}-${(served++).toString(36)}`;
     await parts.started();
     const context = newCancellation();
     const headers: AnswerHeaders = incoming.method === 'GET' ? {} : { 'Tus-Resumable': TUS_RESUMABLE };
@@ -59,27 +64,29 @@ export function createEndpoint(parts: EndpointParts): (req: UploadRequest) => Pr
         answer = await handler.send(req, id, context, headers);
       }
     } catch (error) {
-      answer = answerOf(error, headers) ?? failed(req, error, headers);
+      answer = answerOf(error, headers) ?? failed(events, reqId, req, error, headers);
     }
     applyCors(req.method, req.header('origin'), answer.headers, corsOrigins);
     parts.metrics.answered(req.method, answer);
     const closeConnection = context.signal.aborted;
     if (closeConnection) answer.headers.Connection = 'close';
-    if (events.enabled)
-      events.write({
-        type: 'request',
-        method: req.method,
-        id: id ?? createdIdOf(answer),
-        status: answer.status,
-        requestOffset: numberHeader(req.header('upload-offset')),
-        responseOffset: numberHeader(answer.headers['Upload-Offset'] ?? null),
-      });
+    events.write({
+      type: 'request',
+      reqId,
+      method: req.method,
+      path: req.path,
+      id: id ?? createdIdOf(answer),
+      status: answer.status,
+      ms: Math.round((performance.now() - startedAt) * 10) / 10,
+      requestOffset: numberHeader(req.header('upload-offset')),
+      responseOffset: numberHeader(answer.headers['Upload-Offset'] ?? null),
+    });
     return { ...answer, closeConnection };
   };
 }
 
-function failed(req: UploadRequest, error: unknown, headers: AnswerHeaders): Answer {
-  console.error(`[upload] ${req.method} ${req.path} failed:`, error);
+function failed(events: EventLog, reqId: string, req: UploadRequest, error: unknown, headers: AnswerHeaders): Answer {
+  events.logger.error({ err: error, reqId, method: req.method, path: req.path }, 'request failed');
   return {
     status: 500,
     headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' },

@@ -8,7 +8,8 @@ import { readCatalog, readCatalogEntry } from './catalog';
 import { CatalogCache } from './catalog-cache';
 import { engineSettings, type EngineOptions, type EngineSettings } from './config';
 import { createEndpoint } from './endpoint';
-import { openEventLog } from './event-log';
+import { eventLogOf } from './event-log';
+import { createLogger } from './logging';
 import { ExpirationPolicy } from './expiration';
 import { composeExtensions, type Extensions } from './extensions';
 import { FinalAssembler } from './final-assembly';
@@ -18,8 +19,13 @@ import { HeadHandler } from './handlers/head';
 import { OptionsHandler } from './handlers/options';
 import { PatchHandler } from './handlers/patch';
 import { PostHandler } from './handlers/post';
-import { hookUpload } from './hooks/events';
-import { HookRunner, reportToConsole } from './hooks/runner';
+import { hookEvent, hookUpload } from './hooks/events';
+import { HookRunner } from './hooks/runner';
+import { FileOutbox } from './hooks/outbox';
+import { RedisOutbox } from './hooks/redis-outbox';
+import { composeHooks, WEBHOOK_RETRY, Webhooks } from './hooks/webhooks';
+import type { HookUpload } from './hooks/types';
+import type { UploadRequest } from './http/request';
 import type { UploadLifecycle } from './lifecycle';
 import { nodeHandler } from './http/node';
 import { webHandler } from './http/web';
@@ -34,6 +40,7 @@ import { LocalFileStore } from './stores/file';
 import { S3UploadStore } from './stores/s3';
 import { startSweeper, sweepExpired } from './sweeper';
 import { UploadRoute } from './upload-url';
+import type { Logger } from 'pino';
 
 /** How often a running PATCH reports its progress to the event log. */
 const PROGRESS_INTERVAL_MS = 250;
@@ -54,6 +61,8 @@ export interface UploadEngine {
   readonly access: AccessPolicy;
   /** The completed uploads, for an uploads page and `/api/uploads`. */
   readonly catalog: CatalogCache;
+  /** The engine's log (standard output, and UPLOAD_EVENT_LOG), for the app's own lines. */
+  readonly log: Logger;
   /** The upload locks the endpoint takes (shared through Redis when configured), for code that works on uploads beside it. */
   readonly locker: Locker;
   /** The engine's Prometheus metrics (docs/metrics.md): the production server serves `metrics.registry` on METRICS_PORT. */
@@ -84,8 +93,8 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
   const route = new UploadRoute(settings.path);
   // With several instances the lock must be shared, or two of them write one upload at once (see docs/scaling-out.md).
   const redisLocker = settings.redisUrl ? RedisLocker.connect(settings.redisUrl, settings.redisKeyPrefix) : null;
-  const store = createStore(settings, redisLocker?.redis ?? null, metrics);
-  const events = openEventLog(settings.eventLog);
+  const events = eventLogOf(createLogger(settings.log, settings.eventLog));
+  const store = createStore(settings, redisLocker?.redis ?? null, events.logger, metrics);
   const expiration = new ExpirationPolicy(settings.expiresAfterMs);
   const extensions = composeExtensions(store, expiration);
   const locker = new HeldLockTracker(redisLocker ?? new MemoryLocker());
@@ -99,33 +108,61 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     (id) => readCatalogEntry(store, route, id),
     store instanceof LocalFileStore && settings.redisUrl === null,
   );
-  const hookRunner = new HookRunner(countedHooks(hooks, metrics), settings.postReceiveIntervalMs, (type, error) => {
-    metrics.hookFailed(type);
-    reportToConsole(type, error);
-  });
+  const webhookSettings = settings.webhooks;
+  const webhooks = webhookSettings
+    ? new Webhooks(
+        webhookSettings,
+        // With Redis, every instance shares one outbox; without, it is a folder beside the uploads.
+        (deliver, report) =>
+          redisLocker
+            ? new RedisOutbox(
+                redisLocker.redis,
+                settings.redisKeyPrefix,
+                deliver,
+                WEBHOOK_RETRY,
+                2 * webhookSettings.timeoutMs + 5_000,
+                report,
+              )
+            : new FileOutbox(webhookSettings.outboxDir, settings.durability === 'strict', deliver, WEBHOOK_RETRY, report),
+        events.logger,
+      )
+    : null;
+  const hookRunner = new HookRunner(
+    countedHooks(webhooks ? composeHooks(hooks, webhooks.hooks) : hooks, metrics),
+    settings.postReceiveIntervalMs,
+    (type, error) => {
+      metrics.hookFailed(type);
+      events.logger.error({ err: error, hook: type }, `the ${type} hook failed`);
+    },
+  );
+  /** A post-* event: the app's hook runs after the answer; the webhook's is kept before it. */
+  const happened = async (type: 'post-create' | 'post-finish' | 'post-terminate', upload: HookUpload, req: UploadRequest) => {
+    hookRunner.notify(type, upload, req);
+    if (webhooks) await webhooks.post(type, hookEvent(type, upload, req));
+  };
   const lifecycle: UploadLifecycle = {
     observed: events.enabled,
     // A new upload is not complete yet, so not in the catalog: finished() adds it.
-    created(upload, concat, req) {
+    async created(upload, concat, req) {
       metrics.created();
       events.write({ type: 'created', id: upload.id, size: upload.size ?? null, offset: upload.offset, concat: concat?.kind ?? null });
-      hookRunner.notify('post-create', hookUpload(upload, concat), req);
+      await happened('post-create', hookUpload(upload, concat), req);
     },
     progress: (id, offset) => events.write({ type: 'progress', id, offset }),
     wrote({ id, offset, startedAt, endedAt }) {
       events.write({ type: 'write', id, offset, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() });
     },
-    finished(upload, concat, req) {
+    async finished(upload, concat, req) {
       metrics.finished();
       catalog.refresh(upload.id);
       events.write({ type: 'finished', id: upload.id, size: upload.size ?? upload.offset });
-      hookRunner.notify('post-finish', hookUpload(upload, concat), req);
+      await happened('post-finish', hookUpload(upload, concat), req);
     },
-    terminated(upload, concat, req) {
+    async terminated(upload, concat, req) {
       metrics.terminated();
       catalog.refresh(upload.id);
       events.write({ type: 'terminated', id: upload.id });
-      hookRunner.notify('post-terminate', hookUpload(upload, concat), req);
+      await happened('post-terminate', hookUpload(upload, concat), req);
     },
   };
   // The handlers' and the final assembly's waits are timed; the sweeper never waits (lockIfIdle).
@@ -157,6 +194,7 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
       // The repair may have finished or removed uploads that a request before it listed.
       catalog.invalidate();
       catalog.warm();
+      await webhooks?.start();
       if (extensions.expiration && settings.sweepIntervalMs !== null) startSweeper(sweepDeps, settings.sweepIntervalMs);
     })());
 
@@ -187,21 +225,26 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     catalog,
     locker,
     metrics,
+    log: events.logger,
     handleNode: nodeHandler(serve),
     handleWeb: webHandler(serve),
     start,
     sweep: () => sweepExpired(sweepDeps),
-    close: () => redisLocker?.close(),
+    close: () => {
+      webhooks?.stop();
+      redisLocker?.close();
+    },
   };
 }
 
 /** `redis`: the shared Redis connection when REDIS_URL is set, which then also holds the S3 store's cache for every instance. */
-function createStore(settings: EngineSettings, redis: Redis | null, metrics: UploadMetrics): UploadStore {
+function createStore(settings: EngineSettings, redis: Redis | null, logger: Logger, metrics: UploadMetrics): UploadStore {
   // Without Redis there is one instance: nobody else writes the folder (see LocalFileStore's soleWriter).
   if (settings.uploadStore === 'file' || !settings.s3) {
     return new LocalFileStore(settings.uploadDir, {
       soleWriter: redis === null,
       sync: settings.durability === 'strict',
+      log: logger,
       timeFlush: metrics.timeFlush,
     });
   }

@@ -220,6 +220,13 @@ export const refuse = {
       'the shared lock service (Redis) cannot be reached, so the upload cannot be used safely; nothing was changed: retry shortly',
       { 'Retry-After': '2' },
     ),
+  hookOutboxUnavailable: () =>
+    new UploadError(
+      503,
+      'ERR_HOOKS_UNAVAILABLE',
+      'the upload is stored, but its webhook event could not be kept (Redis cannot be reached); the receiver will not hear of it',
+      { 'Retry-After': '2' },
+    ),
   cacheUnavailable: () =>
     new UploadError(
       503,

@@ -1,20 +1,32 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import type { Logger } from 'pino';
 
 /**
- * An append-only JSON-lines record of what the endpoint did: one line per
- * request answered and per upload event (created, progress, write, finished,
- * terminated). Operators get an audit trail; tests observe the server
- * through it instead of polling HEAD (which would steal the upload's lock).
+ * What the endpoint did, as records of the engine's log: one per request
+ * answered (info) and per upload event (created, finished, terminated and
+ * expired at info; progress and write spans at debug). With UPLOAD_EVENT_LOG
+ * every one of them is also in that file: an audit trail for operators, and
+ * how the tests observe the server instead of polling HEAD (which would steal
+ * the upload's lock).
  */
 export interface EventLog {
-  /** False without a file: callers skip building lines nobody keeps. */
+  /** Whether progress and write spans are recorded anywhere: nothing is measured for them otherwise. */
   readonly enabled: boolean;
+  readonly logger: Logger;
   write(event: UploadEvent): void;
 }
 
 export type UploadEvent =
-  | { type: 'request'; method: string; id: string | null; status: number; requestOffset: number | null; responseOffset: number | null }
+  | {
+      type: 'request';
+      reqId: string;
+      method: string;
+      path: string;
+      id: string | null;
+      status: number;
+      ms: number;
+      requestOffset: number | null;
+      responseOffset: number | null;
+    }
   | { type: 'created'; id: string; size: number | null; offset: number; concat: 'partial' | 'final' | null }
   | { type: 'progress'; id: string; offset: number }
   | { type: 'write'; id: string; offset: number; startedAt: string; endedAt: string }
@@ -22,24 +34,13 @@ export type UploadEvent =
   | { type: 'terminated'; id: string }
   | { type: 'expired'; id: string };
 
-export function openEventLog(file: string | null): EventLog {
-  if (file === null) return { enabled: false, write() {} };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const fd = fs.openSync(file, 'a');
-  let failed = false;
+export function eventLogOf(logger: Logger): EventLog {
   return {
-    enabled: true,
+    enabled: logger.isLevelEnabled('debug'),
+    logger,
     write(event) {
-      // Written synchronously (a few microseconds for one line): a request's
-      // line is in the file before its response leaves, so whoever reads the
-      // log after an answer finds it, and lines keep the order of events.
-      try {
-        fs.writeSync(fd, `${JSON.stringify({ time: new Date().toISOString(), pid: process.pid, ...event })}\n`);
-      } catch (error) {
-        // A full disk or a removed file must not fail uploads; say it once.
-        if (!failed) console.error(`[upload] event log ${file}: ${(error as Error).message}`);
-        failed = true;
-      }
+      if (event.type === 'progress' || event.type === 'write') logger.debug(event, event.type);
+      else logger.info(event, event.type);
     },
   };
 }

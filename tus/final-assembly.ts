@@ -16,7 +16,7 @@ export class FinalAssembler {
     private readonly store: ConcatStore,
     private readonly locker: Locker,
     /** `req`: the request that completed the last part. */
-    private readonly onFinished: (upload: Upload, concat: ConcatRole, req: UploadRequest) => void,
+    private readonly onFinished: (upload: Upload, concat: ConcatRole, req: UploadRequest) => Promise<void>,
   ) {}
 
   /** After a partial upload received its last byte (by `req`): assembles every final that was waiting for it. */
@@ -40,7 +40,7 @@ export class FinalAssembler {
     } finally {
       await lock.unlock();
     }
-    if (finished) this.onFinished(finished.upload, finished.concat, req);
+    if (finished) await this.onFinished(finished.upload, finished.concat, req);
   }
 
   /** Assembly is short and must not be cut: a waiter simply waits for it. */

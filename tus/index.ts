@@ -40,6 +40,9 @@ export {
 } from './hooks/types';
 export type { UploadRequest } from './http/request';
 
+// The log: JSON lines on standard output (LOG_LEVEL, LOG_FORMAT).
+export { log, type LogSettings } from './logging';
+
 // Prometheus metrics: each engine's registry (docs/metrics.md).
 export { UploadMetrics } from './metrics/prometheus';
 

@@ -42,7 +42,10 @@ export async function startUploads(options?: EngineOptions | (() => EngineOption
     const given = typeof options === 'function' ? options() : options;
     const engine = given ? configureUploadEngine(given) : uploadEngine();
     await engine.start();
-    console.log(`[upload] ready: storing uploads in ${engine.storeLocation} (tus extensions: ${engine.extensions.advertised.join(', ')})`);
+    engine.log.info(
+      { store: engine.storeLocation, extensions: engine.extensions.advertised },
+      `ready: storing uploads in ${engine.storeLocation} (tus extensions: ${engine.extensions.advertised.join(', ')})`,
+    );
     return engine;
   } catch (error) {
     console.error(`[upload] cannot start: ${error instanceof Error ? error.message : String(error)}`);

@@ -36,7 +36,7 @@ test.afterEach(() => {
 /** One app instance on the shared folder and Redis, without its own sweeper timer. */
 function instance(): UploadEngine {
   const cfg = engineSettingsFromEnv(
-    { UPLOAD_DIR: dir, REDIS_URL: redis.url, UPLOAD_EXPIRES_AFTER: '1m', UPLOAD_SWEEP_INTERVAL: 'off' },
+    { UPLOAD_DIR: dir, REDIS_URL: redis.url, UPLOAD_EXPIRES_AFTER: '1m', UPLOAD_SWEEP_INTERVAL: 'off', LOG_LEVEL: 'warn' },
     dir,
   );
   const engine = createUploadEngine(cfg);

@@ -85,7 +85,7 @@ async function sweepUploads(
       events.write({ type: 'expired', id: candidate.id });
       expired?.();
     } catch (error) {
-      console.error(`[upload] sweeping ${candidate.id} failed:`, error);
+      events.logger.error({ err: error, id: candidate.id }, `sweeping ${candidate.id} failed`);
     } finally {
       await lock.unlock();
     }
@@ -100,7 +100,7 @@ export function startSweeper(deps: SweepDeps, intervalMs: number): () => void {
     if (running) return;
     running = true;
     sweepExpired(deps)
-      .catch((error: unknown) => console.error('[upload] sweep failed:', error))
+      .catch((error: unknown) => deps.events.logger.error({ err: error }, 'sweep failed'))
       .finally(() => {
         running = false;
       });

@@ -26,7 +26,7 @@ function appUnderTest(): { dir: string; args: string[] } {
 }
 
 /** The line the engine prints once it is composed and has repaired its folder. */
-const READY_LINE = '[upload] ready:';
+const READY_LINE = 'ready: storing uploads in';
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 

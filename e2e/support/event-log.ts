@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 
-/** One line of the server's event log (see tus/event-log.ts). */
+/** One event of the server's event log (see tus/event-log.ts); the log's other lines are skipped. */
 export type ServerEvent = {
   time: string;
   pid: number;
@@ -79,6 +79,10 @@ export class EventLogReader {
     const text = this.partial + chunk.toString('utf8');
     const lines = text.split('\n');
     this.partial = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) this.events.push(JSON.parse(line) as ServerEvent);
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      const record = JSON.parse(line) as Partial<ServerEvent>;
+      if (record.type !== undefined) this.events.push(record as ServerEvent);
+    }
   }
 }

@@ -30,7 +30,7 @@ export class DeleteHandler extends TusHandler {
     } finally {
       await lock.unlock();
     }
-    this.deps.lifecycle.terminated(upload, concat, req);
+    await this.deps.lifecycle.terminated(upload, concat, req);
     return this.answer(204, headers);
   }
 }

@@ -118,13 +118,19 @@ export abstract class TusHandler {
    * released, and the events that follow: post-finish, or post-terminate
    * and the hook's refusal.
    */
-  protected finish(req: UploadRequest, upload: Upload, concat: ConcatRole | null, verdict: FinishVerdict, answer: Answer): Answer {
+  protected async finish(
+    req: UploadRequest,
+    upload: Upload,
+    concat: ConcatRole | null,
+    verdict: FinishVerdict,
+    answer: Answer,
+  ): Promise<Answer> {
     const { lifecycle } = this.deps;
     if (verdict.kind === 'reject') {
-      lifecycle.terminated(upload, concat, req);
+      await lifecycle.terminated(upload, concat, req);
       throw refuse.byHook('ERR_UPLOAD_REJECTED', 'the finished upload was refused by the server and removed', verdict.response);
     }
-    lifecycle.finished(upload, concat, req);
+    await lifecycle.finished(upload, concat, req);
     if (verdict.kind === 'failed') return refuse.hookFailed('pre-finish', 'the upload is complete and kept').toAnswer(answer.headers);
     const response = verdict.response;
     if (response?.statusCode) answer.status = response.statusCode;
@@ -170,7 +176,7 @@ export abstract class TusHandler {
   /** Post-receive answered stopUpload: the upload is removed, as tusd does, and the request refused. */
   private async stopUpload(req: UploadRequest, upload: Upload, concat: ConcatRole | null, response: HookHttpResponse): Promise<never> {
     await this.deps.store.remove(upload.id);
-    this.deps.lifecycle.terminated(upload, concat, req);
+    await this.deps.lifecycle.terminated(upload, concat, req);
     throw refuse.byHook('ERR_UPLOAD_STOPPED', 'upload has been stopped by server', response);
   }
 

@@ -51,7 +51,7 @@ export class PatchHandler extends TusHandler {
     headers['Upload-Offset'] = String(upload.offset);
     const answer = this.answer(204, headers);
     if (verdict) {
-      const finished = this.finish(req, upload, concat, verdict, answer);
+      const finished = await this.finish(req, upload, concat, verdict, answer);
       // A final waiting for this part is complete before this PATCH is answered.
       if (concat?.kind === 'partial') await this.deps.finals?.partialFinished(id, req);
       return finished;

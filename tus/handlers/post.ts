@@ -59,7 +59,7 @@ export class PostHandler extends TusHandler {
         else if (canCreateWithDetails(store)) await store.createUpload(upload, { owner, bytesFollow });
         else await store.create(upload);
         location = uploadLocation(req, upload.id, this.deps.location);
-        lifecycle.created(upload, concatRole, req);
+        await lifecycle.created(upload, concatRole, req);
         if (role?.role.kind === 'final') {
           // Parts already complete: assembled now, so the 201 means the file is there.
           if (role.partsComplete) {
@@ -90,7 +90,7 @@ export class PostHandler extends TusHandler {
 
     let answer = this.answer(201, headers);
     if (receivedBody) headers['Upload-Offset'] = String(upload.offset);
-    if (verdict) answer = this.finish(req, upload, concatRole, verdict, answer);
+    if (verdict) answer = await this.finish(req, upload, concatRole, verdict, answer);
     else if (!isFinal) {
       const expires = expiration.expiresAt(new Date());
       if (expires) headers['Upload-Expires'] = formatExpiry(expires);

@@ -9,9 +9,6 @@ import type { HookHttpResponse, HookType, HookUpload, PreCreateAnswer, PreFinish
 /** What went wrong in a hook, for the operator; the client only learns that it failed. */
 export type HookFailureReport = (type: HookType, error: unknown) => void;
 
-export const reportToConsole: HookFailureReport = (type, error) =>
-  console.error(`[upload] the ${type} hook failed:`, error instanceof Error ? error.message : error);
-
 /** What pre-finish decided for the request that completed an upload. */
 export type FinishVerdict =
   { kind: 'accept'; response: HookHttpResponse | null } | { kind: 'reject'; response: HookHttpResponse } | { kind: 'failed' };
@@ -32,7 +29,7 @@ export class HookRunner {
     private readonly hooks: UploadHooks,
     /** How often a running request's post-receive is called, at most. */
     private readonly receiveIntervalMs: number,
-    private readonly reportFailure: HookFailureReport = reportToConsole,
+    private readonly reportFailure: HookFailureReport,
   ) {}
 
   get postReceives(): boolean {

@@ -4,6 +4,7 @@ import { startMetricsServer } from '../metrics/server';
 import { uploadEngine } from '../process-engine';
 import { originFormPath } from './request';
 import type { ServerSettings } from './settings';
+import { log } from '../logging';
 
 export interface UploadServerOptions {
   settings: ServerSettings;
@@ -34,7 +35,7 @@ export function startUploadServer({ settings, fallback, engine = uploadEngine }:
   // The socket idle timeout: a connection silent this long is destroyed; every byte re-arms it.
   server.timeout = settings.idleTimeoutMs;
   server.listen(settings.port, settings.host, () => {
-    console.log(`[server] listening on http://${settings.host}:${settings.port} (idle timeout ${settings.idleTimeoutMs / 1000} s)`);
+    log().info(`listening on http://${settings.host}:${settings.port} (idle timeout ${settings.idleTimeoutMs / 1000} s)`);
   });
   const metrics = settings.metrics ? startMetricsServer(settings.metrics, server, () => engine().metrics.registry) : null;
 
@@ -42,9 +43,9 @@ export function startUploadServer({ settings, fallback, engine = uploadEngine }:
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    console.log(`[server] ${signal}: no new connections; running requests have ${settings.shutdownGraceMs / 1000} s`);
+    log().info({ signal }, `${signal}: no new connections; running requests have ${settings.shutdownGraceMs / 1000} s`);
     server.close(() => {
-      console.log('[server] stopped');
+      log().info('stopped');
       process.exit(0);
     });
     server.closeIdleConnections();
@@ -85,7 +86,7 @@ function refusedMethod(req: http.IncomingMessage, res: http.ServerResponse): boo
 
 /** The endpoint answers every failure itself; this is for one that escapes while answering. */
 function failed(res: http.ServerResponse, error: unknown): void {
-  console.error('[server] a request to the upload endpoint failed:', error);
+  log().error({ err: error }, 'a request to the upload endpoint failed');
   if (res.headersSent) res.destroy();
   else res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Something went wrong with that request\n');
 }

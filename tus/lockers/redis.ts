@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { refuse } from '../errors';
 import { connectRedis, refuseWhenUnreachable } from '../redis/connection';
 import { acquireLease, type Lease } from '../redis/lease';
+import { log } from '../logging';
 
 export interface RedisLockerOptions {
   /** Connection for commands. */
@@ -94,7 +95,7 @@ export class RedisLocker implements Locker {
       subscriber.subscribe(this.releaseRequests, this.released).then(
         () => this.nowListening(),
         (error: unknown) => {
-          console.error('[redis] subscribing to lock events failed:', error);
+          log().error({ err: error }, 'redis: subscribing to lock events failed');
         },
       );
     };
@@ -257,7 +258,10 @@ export class RedisLock implements Lock {
       if (await lease.release()) await this.locker.announceRelease(this.id);
     } catch (error) {
       // The request's work is done and stored: failing its answer would help no one. The lease expires by itself.
-      console.error(`[redis] releasing the lock of ${this.id} failed (it expires within ${this.locker.ttlMs} ms):`, error);
+      log().error(
+        { err: error, id: this.id },
+        `redis: releasing the lock of ${this.id} failed (it expires within ${this.locker.ttlMs} ms)`,
+      );
     }
   }
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { TUSD_METRICS } from './prometheus';
 import type { MetricsSettings } from './settings';
+import { log } from '../logging';
 
 /** Where Prometheus finds the metrics on their own port, as on tusd. */
 export const METRICS_PATH = '/metrics';
@@ -41,19 +42,19 @@ export function startMetricsServer(settings: MetricsSettings, app: http.Server, 
       ([processText, uploadsText]) =>
         answer(res, 200, processText + uploadsText, { 'Content-Type': own.contentType }, req.method === 'HEAD'),
       (error: unknown) => {
-        console.error('[metrics] collecting the metrics failed:', error);
+        log().error({ err: error }, 'collecting the metrics failed');
         answer(res, 500, 'Collecting the metrics failed\n');
       },
     );
   });
   server.on('error', (error: NodeJS.ErrnoException) => {
     // A port taken or an address not ours: as loud as a bad setting, rather than an app running unwatched.
-    console.error(`[metrics] cannot serve the metrics on ${settings.host}:${settings.port}: ${error.code ?? error.message}`);
+    log().fatal({ err: error }, `cannot serve the metrics on ${settings.host}:${settings.port}: ${error.code ?? error.message}`);
     process.exit(1);
   });
   server.listen(settings.port, settings.host, () => {
     const { port } = server.address() as AddressInfo;
-    console.log(`[metrics] serving http://${settings.host}:${port}${METRICS_PATH} (${settings.token ? 'with METRICS_TOKEN' : 'no token'})`);
+    log().info(`serving metrics on http://${settings.host}:${port}${METRICS_PATH} (${settings.token ? 'with METRICS_TOKEN' : 'no token'})`);
   });
   return server;
 }

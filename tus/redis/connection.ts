@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { UploadError } from '../errors';
+import { log } from '../logging';
 
 /** A connection attempt that gets no answer (a host that drops packets) fails after this long. */
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -30,12 +31,12 @@ export function connectRedis(url: URL, role: string): Redis {
   redis.on('error', (error: Error) => {
     if (down) return;
     down = true;
-    console.error(`[redis] ${role}: ${redactedHost(url)} unreachable (${error.message}); retrying in the background`);
+    log().error({ redis: role }, `redis ${role}: ${redactedHost(url)} unreachable (${error.message}); retrying in the background`);
   });
   redis.on('ready', () => {
     if (!down) return;
     down = false;
-    console.log(`[redis] ${role}: ${redactedHost(url)} reachable again`);
+    log().info({ redis: role }, `redis ${role}: ${redactedHost(url)} reachable again`);
   });
   return redis;
 }
@@ -54,7 +55,7 @@ export async function refuseWhenUnreachable<T>(what: string, refusal: () => Uplo
   try {
     return await run();
   } catch (error) {
-    console.error(`[redis] ${what} failed:`, error instanceof Error ? error.message : error);
+    log().error({ err: error }, `redis: ${what} failed`);
     throw refusal();
   }
 }

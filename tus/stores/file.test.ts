@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { expect, test } from '@playwright/test';
 import { Upload } from '@tus/server';
 import { LocalFileStore } from './file';
+import pino, { type Logger } from 'pino';
 
 // What the store flushes before it answers, and how start-up repairs a
 // folder whose info and data files disagree after a crash.
@@ -140,19 +141,13 @@ test('start-up removes what disagrees and keeps every consistent upload as it wa
   fs.writeFileSync(path.join(dir, 'README.txt'), 'not ours'); // not an upload name: left alone
 
   const warnings: string[] = [];
-  const warn = console.warn;
-  console.warn = (line: string) => warnings.push(line);
-  try {
-    await store.recoverAfterRestart();
-  } finally {
-    console.warn = warn;
-  }
+  await new LocalFileStore(dir, { log: recording(warnings) }).recoverAfterRestart();
 
   expect(fs.readdirSync(dir).sort()).toEqual([id(1), `${id(1)}.json`, id(2), `${id(2)}.json`, id(3), `${id(3)}.json`, 'README.txt'].sort());
   // One line per repair: 3 work files, uploads 4, 5, 6, 7 and the stale marker.
   expect(warnings).toHaveLength(8);
   for (const n of [4, 5, 6, 7, 8]) expect(warnings.some((line) => line.includes(id(n)))).toBe(true);
-  expect(warnings.every((line) => line.startsWith('[upload] recovery: '))).toBe(true);
+  expect(warnings.every((line) => line.startsWith('recovery: '))).toBe(true);
 
   const described = await store.listUploads();
   expect(described.map((u) => [u.id, u.size, u.offset, u.completedAt !== null]).sort()).toEqual([
@@ -359,13 +354,7 @@ test('start-up keeps a whole final, removes one whose links disagree, and assemb
   fs.linkSync(path.join(dir, a), path.join(dir, `.${id(4)}.0a1b2c.assembling`, '000000'));
 
   const warnings: string[] = [];
-  const warn = console.warn;
-  console.warn = (line: string) => warnings.push(line);
-  try {
-    await new LocalFileStore(dir).recoverAfterRestart();
-  } finally {
-    console.warn = warn;
-  }
+  await new LocalFileStore(dir, { log: recording(warnings) }).recoverAfterRestart();
   expect(warnings).toHaveLength(2);
   expect(warnings.some((line) => line.includes(broken) && line.includes('links 1 pieces, not its 2 parts'))).toBe(true);
   const after = new LocalFileStore(dir);
@@ -376,3 +365,8 @@ test('start-up keeps a whole final, removes one whose links disagree, and assemb
   expect(await after.describeUpload(broken)).toBeNull();
   expect(fs.readdirSync(dir).filter((name) => name.startsWith('.') || name.endsWith('.pending'))).toEqual([]);
 });
+
+/** A log that keeps the message of every warning in `lines`. */
+function recording(lines: string[]): Logger {
+  return pino({ level: 'warn' }, { write: (line: string) => void lines.push((JSON.parse(line) as { msg: string }).msg) });
+}

@@ -25,6 +25,8 @@ import { readSegments, type FileSegment } from './file-ranges';
 import { linkPieces, piecesOf } from './final-links';
 import { INFO_TEMP_FILE, InfoFiles, isNotFound, type UploadInfo } from './info-files';
 import { readTailMarker, TAIL_MARKER, tailMatches, writeTailMarker, type UnverifiedTail } from './unverified-tail';
+import type { Logger } from 'pino';
+import { log } from '../logging';
 
 /** Marks a final upload whose parts are not all assembled yet: `<id>.pending`. */
 const PENDING_SUFFIX = '.pending';
@@ -51,6 +53,8 @@ const DURABLE_WRITES_MAX_BYTES = 64 * 1024;
 const CREATE_DURABLY = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_DSYNC;
 
 export interface LocalFileStoreOptions {
+  /** Where start-up repairs are reported (the engine's log; the process's by default). */
+  log?: Logger;
   /**
    * Flush to the disk before answering (default true): every write's bytes
    * (fdatasync), info files and the folder (fsync). Off, acknowledged bytes
@@ -81,6 +85,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   private readonly infoFiles: InfoFiles;
   private readonly sync: boolean;
   private readonly soleWriter: boolean;
+  private readonly log: Logger;
   private readonly timeFlush: FlushTimer | undefined;
   /** Uploads whose data file ends with a chunk being verified by this process: where their verified bytes end. */
   private readonly verifying = new Map<string, number>();
@@ -89,7 +94,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
   /** The data files of creations made with `bytesFollow`, still open for their first write. */
   private readonly openDataFiles = new Map<string, OpenDataFile>();
 
-  constructor(directory: string, { sync = true, soleWriter = false, timeFlush }: LocalFileStoreOptions = {}) {
+  constructor(directory: string, { sync = true, soleWriter = false, log: logger = log(), timeFlush }: LocalFileStoreOptions = {}) {
     // The parent creates the folder asynchronously and throws from a callback on
     // failure; creating it here first turns a bad folder into a start-up error.
     fs.mkdirSync(directory, { recursive: true });
@@ -100,6 +105,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     this.infoFiles = infoFiles;
     this.sync = sync;
     this.soleWriter = soleWriter;
+    this.log = logger;
     this.timeFlush = timeFlush;
     // The parent's `expiration` is not used: its clock never slides and its
     // sweeper deletes completed uploads. Expiration is the server's policy
@@ -119,7 +125,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     const names = new Set(await fsp.readdir(this.directory));
     const repair = async (what: string, ...files: string[]) => {
       for (const file of files) await fsp.rm(path.join(this.directory, file), { force: true, recursive: true });
-      console.warn(`[upload] recovery: ${what}`);
+      this.log.warn({ repair: what }, `recovery: ${what}`);
     };
     for (const name of names) {
       if (WORK_FILE.test(name) || INFO_TEMP_FILE.test(name)) await repair(`removed the unfinished work file ${name}`, name);
@@ -128,7 +134,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
       const id = TAIL_MARKER.exec(name)?.[1];
       if (id !== undefined && isUploadId(id)) {
         const kept = await this.settleUnverifiedTail(id);
-        console.warn(`[upload] recovery: ${kept ? 'kept' : 'dropped'} the chunk of upload ${id} that was being verified`);
+        this.log.warn({ id, kept }, `recovery: ${kept ? 'kept' : 'dropped'} the chunk of upload ${id} that was being verified`);
         names.delete(name);
       }
     }
@@ -144,7 +150,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
         else if (!stats && isFinal && names.has(marker)) {
           // Between removing an older version's empty file and putting the links in place: the final waits again.
           await fsp.mkdir(this.dataPath(id));
-          console.warn(`[upload] recovery: recreated the empty folder of final upload ${id}`);
+          this.log.warn({ id }, `recovery: recreated the empty folder of final upload ${id}`);
         } else if (!stats) await repair(`removed upload ${id}: its data file is missing`, name, marker);
         else if (stats.isDirectory()) {
           const wrong = isFinal ? await this.wrongLinks(id, info) : 'it is a folder but not a final upload';
