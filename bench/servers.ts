@@ -96,7 +96,7 @@ export async function startServer(name: ServerName, options: ServerOptions): Pro
         env: { UPLOAD_DIR: uploadDir, UPLOAD_DURABILITY: durability, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
         port,
         endpointPath: '/api/upload',
-        readyLine: 'listening on http',
+        // Ready once it answers OPTIONS (after its start-up repair): its own lines depend on LOG_LEVEL.
         uploadDir,
       });
     }
