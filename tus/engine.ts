@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MetadataValue } from '@tus/s3-store';
 import type { Redis } from 'ioredis';
-import { MemoryKvStore, type Locker } from '@tus/server';
+import { MemoryKvStore, type Locker, type Upload } from '@tus/server';
 import { accessPolicyOf, type AccessPolicy } from './access';
 import { canConcatenate, canCreateWithDetails } from './capabilities';
 import { readCatalog, readCatalogEntry } from './catalog';
@@ -20,11 +20,11 @@ import { OptionsHandler } from './handlers/options';
 import { PatchHandler } from './handlers/patch';
 import { PostHandler } from './handlers/post';
 import { hookEvent, hookUpload } from './hooks/events';
-import { HookRunner } from './hooks/runner';
+import { HookRunner, type PostType } from './hooks/runner';
 import { FileOutbox } from './hooks/outbox';
 import { RedisOutbox } from './hooks/redis-outbox';
 import { composeHooks, WEBHOOK_RETRY, Webhooks } from './hooks/webhooks';
-import type { HookUpload } from './hooks/types';
+import type { ConcatRole } from './concatenation';
 import type { UploadRequest } from './http/request';
 import type { UploadLifecycle } from './lifecycle';
 import { nodeHandler } from './http/node';
@@ -136,9 +136,12 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     },
   );
   /** A post-* event: the app's hook runs after the answer; the webhook's is kept before it. */
-  const happened = async (type: 'post-create' | 'post-finish' | 'post-terminate', upload: HookUpload, req: UploadRequest) => {
-    hookRunner.notify(type, upload, req);
-    if (webhooks) await webhooks.post(type, hookEvent(type, upload, req));
+  const happened = async (type: PostType, upload: Upload, concat: ConcatRole | null, req: UploadRequest) => {
+    const sent = webhooks?.sends(type) ?? false;
+    if (!hookRunner.listens(type) && !sent) return;
+    const described = hookUpload(upload, concat);
+    hookRunner.notify(type, described, req);
+    if (sent) await webhooks?.post(type, hookEvent(type, described, req));
   };
   const lifecycle: UploadLifecycle = {
     observed: events.enabled,
@@ -146,7 +149,7 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
     async created(upload, concat, req) {
       metrics.created();
       events.write({ type: 'created', id: upload.id, size: upload.size ?? null, offset: upload.offset, concat: concat?.kind ?? null });
-      await happened('post-create', hookUpload(upload, concat), req);
+      await happened('post-create', upload, concat, req);
     },
     progress: (id, offset) => events.write({ type: 'progress', id, offset }),
     wrote({ id, offset, startedAt, endedAt }) {
@@ -156,13 +159,13 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
       metrics.finished();
       catalog.refresh(upload.id);
       events.write({ type: 'finished', id: upload.id, size: upload.size ?? upload.offset });
-      await happened('post-finish', hookUpload(upload, concat), req);
+      await happened('post-finish', upload, concat, req);
     },
     async terminated(upload, concat, req) {
       metrics.terminated();
       catalog.refresh(upload.id);
       events.write({ type: 'terminated', id: upload.id });
-      await happened('post-terminate', hookUpload(upload, concat), req);
+      await happened('post-terminate', upload, concat, req);
     },
   };
   // The handlers' and the final assembly's waits are timed; the sweeper never waits (lockIfIdle).

@@ -9,6 +9,9 @@ import type { HookHttpResponse, HookType, HookUpload, PreCreateAnswer, PreFinish
 /** What went wrong in a hook, for the operator; the client only learns that it failed. */
 export type HookFailureReport = (type: HookType, error: unknown) => void;
 
+/** The events that only tell what happened, and are kept for webhooks. */
+export type PostType = 'post-create' | 'post-finish' | 'post-terminate';
+
 /** What pre-finish decided for the request that completed an upload. */
 export type FinishVerdict =
   { kind: 'accept'; response: HookHttpResponse | null } | { kind: 'reject'; response: HookHttpResponse } | { kind: 'failed' };
@@ -120,12 +123,21 @@ export class HookRunner {
   }
 
   /** A post-* event that happened: its hook runs after the request's answer, and what it throws is logged. */
-  notify(type: 'post-create' | 'post-finish' | 'post-terminate', upload: HookUpload, req: UploadRequest): void {
-    const hook = type === 'post-create' ? this.hooks.postCreate : type === 'post-finish' ? this.hooks.postFinish : this.hooks.postTerminate;
+  notify(type: PostType, upload: HookUpload, req: UploadRequest): void {
+    const hook = this.postHook(type);
     if (!hook) return;
     // Built now: the upload and the request may change or go before the hook runs.
     const event = hookEvent(type, upload, req);
     this.later(type, () => hook(event));
+  }
+
+  /** Whether a hook is set for this post-* event: nothing is built for it otherwise. */
+  listens(type: PostType): boolean {
+    return this.postHook(type) !== undefined;
+  }
+
+  private postHook(type: PostType) {
+    return type === 'post-create' ? this.hooks.postCreate : type === 'post-finish' ? this.hooks.postFinish : this.hooks.postTerminate;
   }
 
   private later(type: HookType, run: () => unknown): void {

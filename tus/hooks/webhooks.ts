@@ -1,4 +1,5 @@
 import type { Outbox, OutboxRecord, RetryPolicy } from './outbox';
+import type { PostType } from './runner';
 import { WebhookClient, type WebhookSettings } from './webhook-client';
 import type { HookEvent, HookType, UploadHooks } from './types';
 import type { Logger } from 'pino';
@@ -17,8 +18,6 @@ export const DEFAULT_WEBHOOK_EVENTS: readonly HookType[] = ['pre-create', 'post-
 
 /** Retries of post-* events: 1 s, 2 s, 4 s… then every 30 s, for as long as it takes. */
 export const WEBHOOK_RETRY: RetryPolicy = { firstMs: 1_000, maxMs: 30_000 };
-
-type DurableType = 'post-create' | 'post-finish' | 'post-terminate';
 
 /**
  * tusd-compatible hooks over HTTP. Blocking events (pre-*) and post-receive
@@ -75,7 +74,12 @@ export class Webhooks {
   }
 
   /** Keeps a post-* event for delivery; resolves once it is kept, before the request is answered. */
-  async post(type: DurableType, event: HookEvent): Promise<void> {
+  /** Whether this post-* event is sent: nothing is built for it otherwise. */
+  sends(type: PostType): boolean {
+    return this.events.has(type);
+  }
+
+  async post(type: PostType, event: HookEvent): Promise<void> {
     if (!this.events.has(type)) return;
     // One key per event of an upload: a receiver that saw it already can tell.
     await this.outbox.add({ key: `${type}.${event.upload.id ?? ''}`, body: this.client.body(event) });
