@@ -48,3 +48,28 @@ test('LOG_LEVEL and LOG_FORMAT; pretty by default at a terminal, JSON otherwise'
   );
   expect(() => logSettingsFromEnv({ LOG_FORMAT: 'xml' }, false)).toThrow('LOG_FORMAT must be one of json, pretty (got "xml")');
 });
+
+test('JSON lines of one event-loop turn go to standard output in one write, at its end', async () => {
+  const printed: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => printed.push(chunk) > 0) as typeof process.stdout.write;
+  try {
+    const logger = createLogger({ level: 'info', format: 'json' }, null);
+    logger.info({ n: 1 }, 'one');
+    logger.info({ n: 2 }, 'two');
+    logger.debug({ n: 3 }, 'below the level');
+    expect(printed).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.stdout.write = write;
+  }
+  expect(printed).toHaveLength(1);
+  const records = printed[0]
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { level: number; msg: string; n: number });
+  expect(records.map((record) => [record.level, record.msg, record.n])).toEqual([
+    [30, 'one', 1],
+    [30, 'two', 2],
+  ]);
+});
