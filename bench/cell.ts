@@ -21,6 +21,8 @@ export interface CellRecord {
   cpuSeconds: number;
   /** CPU seconds per GB (10^9 bytes) of request body stored. */
   cpuSecondsPerGB: number;
+  /** The part of cpuSeconds spent on the server's main thread, 0 to 1: what one more core could not take over. */
+  mainThreadShare: number;
   /** The same for the bench process (the client), to show it was not the bottleneck. */
   clientCpuSecondsPerGB: number;
   /**
@@ -114,6 +116,7 @@ export async function runCell(
       peakAboveIdleMiB,
       cpuSeconds,
       cpuSecondsPerGB: perGB(cpuSeconds),
+      mainThreadShare: cpuSeconds > 0 ? (after.mainThreadCpuSeconds - idle.mainThreadCpuSeconds) / cpuSeconds : 0,
       clientCpuSecondsPerGB: perGB((clientUsage.user + clientUsage.system) / 1e6),
       discardedMiB: discardedBefore === null || discardedAfter === null ? null : (discardedAfter - discardedBefore) / MiB,
     };

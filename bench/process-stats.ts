@@ -14,6 +14,8 @@ export interface ProcessSample {
   peakRss: number;
   /** User + system CPU time consumed so far, seconds. */
   cpuSeconds: number;
+  /** The same for the main thread alone (JavaScript's event loop); the rest is libuv's pool, the GC's helpers, etc. */
+  mainThreadCpuSeconds: number;
 }
 
 function statusField(status: string, field: string): number {
@@ -24,12 +26,22 @@ function statusField(status: string, field: string): number {
 
 export function sampleProcess(pid: number): ProcessSample {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return {
+    rss: statusField(status, 'VmRSS'),
+    peakRss: statusField(status, 'VmHWM'),
+    cpuSeconds: cpuTicks(`/proc/${pid}/stat`) / CLOCK_TICKS,
+    // A process's main thread is the task whose id is the process's.
+    mainThreadCpuSeconds: cpuTicks(`/proc/${pid}/task/${pid}/stat`) / CLOCK_TICKS,
+  };
+}
+
+/** utime + stime of a process or thread, in clock ticks. */
+function cpuTicks(statPath: string): number {
+  const stat = fs.readFileSync(statPath, 'utf8');
   // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 14 (utime) and 15 (stime) of proc(5); fields[0] is field 3.
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return { rss: statusField(status, 'VmRSS'), peakRss: statusField(status, 'VmHWM'), cpuSeconds: ticks / CLOCK_TICKS };
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 /** Resets VmHWM to the current RSS (proc(5), clear_refs value 5), so a cell's peak is its own. */

@@ -80,7 +80,7 @@ export function formatCell(cell: CellRecord): string {
   return (
     `${cell.scenario} / ${cell.server} #${cell.rep + 1}: ${formatValue(cell.value, cell.unit)} ` +
     `(${cell.seconds.toFixed(2)} s, peak RSS ${cell.peakRssMiB.toFixed(0)} MiB, +${cell.peakAboveIdleMiB.toFixed(1)} over idle, ` +
-    `CPU ${cell.cpuSecondsPerGB.toFixed(2)} s/GB, client ${cell.clientCpuSecondsPerGB.toFixed(2)} s/GB` +
+    `CPU ${cell.cpuSecondsPerGB.toFixed(2)} s/GB (${(cell.mainThreadShare * 100).toFixed(0)}% main thread), client ${cell.clientCpuSecondsPerGB.toFixed(2)} s/GB` +
     ((cell.discardedMiB ?? 0) >= 1 ? `, disk TRIM ${cell.discardedMiB?.toFixed(0)} MiB during the cell` : '') +
     ')'
   );

@@ -21,6 +21,7 @@ function cells(scenario: string, server: ServerName, values: number[], unit: Uni
     peakAboveIdleMiB: unit === 'MiB above idle' ? value : 10,
     cpuSeconds: 1,
     cpuSecondsPerGB: 1,
+    mainThreadShare: 0.8,
     clientCpuSecondsPerGB: 1,
     discardedMiB: 0,
   }));
