@@ -74,6 +74,13 @@ export class ChunkDigest {
   }
 }
 
+/** Whether `bytes`, read to their end, are what `expected` describes (a chunk read back from where it was staged). */
+export async function bytesMatch(expected: ExpectedChecksum, bytes: AsyncIterable<Buffer>): Promise<boolean> {
+  const digest = new ChunkDigest(expected);
+  for await (const chunk of bytes) digest.update(chunk);
+  return digest.matches();
+}
+
 function newDigest(algorithm: ChecksumAlgorithm): Digest {
   if (algorithm === 'crc32') return new Crc32();
   const hash: Hash = createHash(algorithm);
