@@ -61,6 +61,8 @@ export interface StateKeeper {
 /** Bytes received but not yet part of the upload. */
 export interface StagedChunk {
   readonly length: number;
+  /** The staged bytes, read back: to verify them against a checksum that came after them (a trailer). */
+  bytes(): Readable;
   /** Appends the bytes to the upload; returns the new offset. */
   commit(): Promise<number>;
   /** Forgets the bytes; the upload is as it was before they arrived. */
@@ -69,13 +71,14 @@ export interface StagedChunk {
 
 /**
  * Receives a chunk so it can be verified before it counts (the checksum
- * extension): `checksum` is what the caller verifies it against, `length`
- * the chunk's length when the request declared it. Until
+ * extension): `checksum` is what the caller verifies it against, or null when
+ * it comes after the bytes (checksum-trailer), `length` the chunk's length
+ * when the request declared it. Until
  * commit(), the upload's offset does not change, also when the process dies,
  * and discard() leaves its bytes as they were.
  */
 export interface ChunkStager {
-  stageChunk(id: string, offset: number, data: Readable, checksum: ExpectedChecksum, length: number | null): Promise<StagedChunk>;
+  stageChunk(id: string, offset: number, data: Readable, checksum: ExpectedChecksum | null, length: number | null): Promise<StagedChunk>;
 }
 
 /** What a creation records beside the upload, besides what tus's Upload holds. */

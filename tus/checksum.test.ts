@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { expect, test } from '@playwright/test';
-import { CHECKSUM_ALGORITHMS, ChunkDigest, parseUploadChecksum } from './checksum';
+import { Readable } from 'node:stream';
+import {
+  announcesChecksumTrailer,
+  bytesMatch,
+  CHECKSUM_ALGORITHMS,
+  ChunkDigest,
+  parseChecksumTrailer,
+  parseUploadChecksum,
+} from './checksum';
 import { UploadError } from './errors';
 
 const hello = Buffer.from('hello world');
@@ -62,5 +70,47 @@ test('malformed headers are 400 before any byte is read', () => {
   ]) {
     const error = refusal(header);
     expect([header, error.status]).toEqual([header, 400]);
+  }
+});
+
+test('Trailer announces a checksum when Upload-Checksum is among its names, in any case and spacing', () => {
+  for (const trailer of [
+    'Upload-Checksum',
+    'upload-checksum',
+    'X-A, Upload-Checksum',
+    ' UPLOAD-CHECKSUM ,X-B',
+    'X-A,upload-checksum,X-B',
+  ]) {
+    expect(announcesChecksumTrailer(trailer), trailer).toBe(true);
+  }
+  for (const trailer of [null, '', 'X-Upload-Checksum', 'Upload-Checksums', 'Upload-Checksum-X', 'Expires']) {
+    expect(announcesChecksumTrailer(trailer), String(trailer)).toBe(false);
+  }
+});
+
+test('a trailer is read as the header is, and a missing or malformed one is 400 on a connection that can serve the retry', async () => {
+  const sha1 = createHash('sha1').update(hello).digest('base64');
+  const expected = parseChecksumTrailer(`sha1 ${sha1}`);
+  expect(expected).toEqual(parseUploadChecksum(`sha1 ${sha1}`));
+  expect(await bytesMatch(expected, Readable.from([hello.subarray(0, 4), hello.subarray(4)]))).toBe(true);
+  expect(await bytesMatch(expected, Readable.from([Buffer.from('hello worle')]))).toBe(false);
+
+  const refusals: [string | null, string][] = [
+    [null, 'ERR_CHECKSUM_TRAILER_MISSING'],
+    ['sha1', 'ERR_INVALID_CHECKSUM'],
+    [`sha1 ${sha1}, sha1 ${sha1}`, 'ERR_INVALID_CHECKSUM'],
+    ['md4 AAAAAAAAAAAAAAAAAAAAAA==', 'ERR_UNSUPPORTED_CHECKSUM_ALGORITHM'],
+  ];
+  for (const [trailer, code] of refusals) {
+    let refused: unknown = null;
+    try {
+      parseChecksumTrailer(trailer);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused, String(trailer)).toBeInstanceOf(UploadError);
+    const error = refused as UploadError;
+    expect([error.status, error.code, error.bodyRead], String(trailer)).toEqual([400, code, true]);
+    expect(error.body).toMatch(new RegExp(`^${code}: .*; nothing was stored\n$`));
   }
 });

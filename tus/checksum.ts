@@ -1,11 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import zlib from 'node:zlib';
-import { refuse } from './errors';
+import { isUploadError, refuse } from './errors';
 
 /**
  * The checksum extension: `Upload-Checksum: <algorithm> <base64 digest>` on a
  * PATCH (or a creation-with-upload POST) is verified over the bytes of that
- * request before they become part of the upload.
+ * request before they become part of the upload. With checksum-trailer it
+ * comes as a trailer, after the bytes, announced by `Trailer: Upload-Checksum`.
  */
 
 interface Digest {
@@ -32,6 +33,9 @@ export interface ExpectedChecksum {
   digest: Buffer;
 }
 
+/** What a request's bytes are verified against: its Upload-Checksum header, the trailer it announced, or nothing. */
+export type RequestChecksum = ExpectedChecksum | 'trailer' | null;
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -39,7 +43,33 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * or an algorithm not offered is an UploadError (400), so nothing is stored.
  */
 export function parseUploadChecksum(header: string | null): ExpectedChecksum | null {
-  if (header === null) return null;
+  return header === null ? null : parseChecksumValue(header);
+}
+
+/**
+ * Whether a Trailer header (a comma-separated list of field names, in any
+ * case) announces Upload-Checksum: the request's bytes then come before
+ * their checksum (checksum-trailer).
+ */
+export function announcesChecksumTrailer(trailer: string | null): boolean {
+  return trailer !== null && trailer.split(',').some((name) => name.trim().toLowerCase() === 'upload-checksum');
+}
+
+/**
+ * Reads an Upload-Checksum trailer once the body has ended. Announced but
+ * never sent, or malformed, it refuses the request as the header would (400),
+ * for a body read to its end: the connection can serve the client's retry.
+ */
+export function parseChecksumTrailer(trailer: string | null): ExpectedChecksum {
+  if (trailer === null) throw refuse.checksumTrailerMissing();
+  try {
+    return parseChecksumValue(trailer);
+  } catch (error) {
+    throw isUploadError(error) ? error.afterBody() : error;
+  }
+}
+
+function parseChecksumValue(header: string): ExpectedChecksum {
   const match = /^([a-z0-9-]+) (\S+)$/.exec(header.trim());
   if (!match) throw refuse.badChecksumHeader('must be "<algorithm> <base64 digest>"');
   const [, name, encoded] = match;
@@ -72,6 +102,13 @@ export class ChunkDigest {
   matches(): boolean {
     return this.state.digest().equals(this.expected.digest);
   }
+}
+
+/** Whether `bytes`, read to their end, are what `expected` describes (a chunk read back from where it was staged). */
+export async function bytesMatch(expected: ExpectedChecksum, bytes: AsyncIterable<Buffer>): Promise<boolean> {
+  const digest = new ChunkDigest(expected);
+  for await (const chunk of bytes) digest.update(chunk);
+  return digest.matches();
 }
 
 function newDigest(algorithm: ChecksumAlgorithm): Digest {

@@ -30,6 +30,11 @@ export class UploadError extends Error {
     this.body = body ?? `${code}: ${message}\n`;
   }
 
+  /** The same refusal for a request whose body was read to its end: its connection can serve the client's next request. */
+  afterBody(): UploadError {
+    return new UploadError(this.status, this.code, this.message, this.headers, true, this.body);
+  }
+
   /** The endpoint's answer for this refusal, on top of headers already decided. */
   toAnswer(base: AnswerHeaders = {}): Answer {
     return { status: this.status, headers: { ...base, 'Content-Type': TEXT, ...this.headers }, body: this.body, code: this.code };
@@ -155,7 +160,22 @@ export const refuse = {
   notFound: () => new UploadError(404, 'ERR_UPLOAD_NOT_FOUND', 'no upload at this URL'),
   expired: () => new UploadError(410, 'ERR_UPLOAD_EXPIRED', 'this unfinished upload expired and no longer accepts bytes'),
   trailerUnsupported: () =>
-    new UploadError(400, 'ERR_CHECKSUM_TRAILER_UNSUPPORTED', 'this server cannot read request trailers; send Upload-Checksum as a header'),
+    new UploadError(
+      400,
+      'ERR_CHECKSUM_TRAILER_UNSUPPORTED',
+      'this endpoint cannot read request trailers; send Upload-Checksum as a header; nothing was stored',
+    ),
+  checksumHeaderAndTrailer: () =>
+    new UploadError(400, 'ERR_INVALID_CHECKSUM', 'Upload-Checksum is both a header and an announced trailer; send one; nothing was stored'),
+  checksumTrailerMissing: () =>
+    new UploadError(
+      400,
+      'ERR_CHECKSUM_TRAILER_MISSING',
+      'Trailer announced Upload-Checksum but the body ended without it; nothing was stored',
+      {},
+      // Known only once every byte was read: the connection can serve the client's retry.
+      true,
+    ),
   badChecksumHeader: (why: string) => new UploadError(400, 'ERR_INVALID_CHECKSUM', `Upload-Checksum ${why}; nothing was stored`),
   unsupportedChecksum: (algorithm: string, supported: readonly string[]) =>
     new UploadError(

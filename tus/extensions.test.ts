@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { DataStore } from '@tus/server';
 import { expect, test } from '@playwright/test';
+import type { StagedChunk } from './capabilities';
 import { ExpirationPolicy } from './expiration';
-import { composeExtensions } from './extensions';
+import { advertisedTo, composeExtensions } from './extensions';
+import { fromWeb, type UploadRequest } from './http/request';
 import { LocalFileStore } from './stores/file';
 
 /** A store that claims termination but keeps DataStore's remove(), which deletes nothing. */
@@ -12,6 +14,13 @@ class ClaimsTermination extends DataStore {
   constructor() {
     super();
     this.extensions = ['creation', 'creation-defer-length', 'termination'];
+  }
+}
+
+/** A store with nothing but a way to stage chunks (no folder: nothing to race with the cleanup). */
+class Stages extends DataStore {
+  stageChunk(): Promise<StagedChunk> {
+    throw new Error('not called');
   }
 }
 
@@ -27,6 +36,7 @@ test('the embedded store advertises every extension, expiration only while it is
     'creation-defer-length',
     'termination',
     'checksum',
+    'checksum-trailer',
     'concatenation',
     'concatenation-unfinished',
     'expiration',
@@ -43,4 +53,15 @@ test('a store is judged by what it implements, not by what it claims', () => {
   // Nothing to stage chunks, join pieces, list uploads or keep the expiry clock with.
   expect(extensions.advertised).toEqual(['creation', 'creation-with-upload', 'creation-defer-length']);
   expect(extensions.checksumAlgorithms).toEqual([]);
+});
+
+test('checksum-trailer is offered only to a request whose transport delivers trailers', () => {
+  const extensions = composeExtensions(new Stages(), new ExpirationPolicy(null));
+  expect(extensions.advertised).toEqual(['creation', 'creation-with-upload', 'checksum', 'checksum-trailer']);
+  const web = fromWeb(new Request('http://x/api/upload', { method: 'OPTIONS' }));
+  const node: UploadRequest = { ...web, trailer: () => null };
+  expect(advertisedTo(extensions, node)).toEqual(extensions.advertised);
+  expect(advertisedTo(extensions, node)).toContain('checksum-trailer');
+  expect(advertisedTo(extensions, web)).toEqual(extensions.advertised.filter((name) => name !== 'checksum-trailer'));
+  expect(advertisedTo(extensions, web)).toContain('checksum');
 });

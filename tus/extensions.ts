@@ -2,6 +2,7 @@ import type { DataStore } from '@tus/server';
 import { canConcatenate, canKeepState, canList, canStage, canTerminate } from './capabilities';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from './checksum';
 import type { ExpirationPolicy } from './expiration';
+import type { UploadRequest } from './http/request';
 
 /**
  * What this server can really do with the configured store, decided in one
@@ -15,7 +16,7 @@ export interface Extensions {
   concatenation: boolean;
   expiration: boolean;
   checksumAlgorithms: readonly ChecksumAlgorithm[];
-  /** The Tus-Extension list. */
+  /** The Tus-Extension list where request trailers can be read (see advertisedTo). */
   advertised: string[];
 }
 
@@ -29,7 +30,8 @@ export function composeExtensions(store: DataStore, expiration: ExpirationPolicy
   const advertised = ['creation', 'creation-with-upload'];
   if (creationDeferLength) advertised.push('creation-defer-length');
   if (termination) advertised.push('termination');
-  if (checksum) advertised.push('checksum');
+  // A trailer's checksum is verified as a header's is, on bytes staged the same way: the same condition.
+  if (checksum) advertised.push('checksum', 'checksum-trailer');
   // Finals may be created before their partials finish: the unfinished variant comes with it.
   if (concatenation) advertised.push('concatenation', 'concatenation-unfinished');
   if (expiration_) advertised.push('expiration');
@@ -42,4 +44,14 @@ export function composeExtensions(store: DataStore, expiration: ExpirationPolicy
     checksumAlgorithms: checksum ? CHECKSUM_ALGORITHMS : [],
     advertised,
   };
+}
+
+/**
+ * The Tus-Extension list for one request. checksum-trailer only where its
+ * transport can deliver request trailers: a Web Request (a Next.js route
+ * handler) has none, and a client told otherwise would have every such
+ * request refused.
+ */
+export function advertisedTo(extensions: Extensions, req: UploadRequest): string[] {
+  return req.trailer ? extensions.advertised : extensions.advertised.filter((name) => name !== 'checksum-trailer');
 }

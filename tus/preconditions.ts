@@ -34,8 +34,6 @@ export function checkPreconditions(req: UploadRequest, route: UploadRoute): void
   if (version !== TUS_RESUMABLE) throw refuse.unsupportedVersion(version);
   // Creation happens at the endpoint only: a POST to an upload URL (or a malformed one) creates nothing.
   if (req.method === 'POST' && !route.isCreation(req.path)) throw refuse.postNotCreation(route.path);
-  // checksum-trailer is not offered: a checksum we cannot read must not be taken as verified.
-  if (/(^|,)\s*upload-checksum\s*(,|$)/i.test(req.header('trailer') ?? '')) throw refuse.trailerUnsupported();
   const length = req.header('upload-length');
   if (length !== null && !isSafeInteger(length)) throw refuse.badHeader('Upload-Length', length, 'must be a non-negative integer');
   const deferred = req.header('upload-defer-length');

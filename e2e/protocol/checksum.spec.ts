@@ -11,9 +11,9 @@ import { sha256, sha256OfDownload } from '../support/files';
 import { createUpload, headerTokens, patch, rawRequest, TUS, type RawResponse } from '../support/http';
 import { expect, test } from './server-fixture';
 
-// Checksum (K-01 to K-06) and checksum-trailer (T-01): a chunk is verified
-// before it is committed, so a refused chunk leaves the data file on disk
-// byte-identical and the offset where it was.
+// Checksum (K-01 to K-06): a chunk is verified before it is committed, so a
+// refused chunk leaves the data file on disk byte-identical and the offset
+// where it was. The same with the checksum in a trailer: checksum-trailer.spec.ts.
 
 const MiB = 1024 * 1024;
 
@@ -41,11 +41,10 @@ const MALFORMED = {
   'a crc32 digest of 8 bytes': `crc32 ${Buffer.concat([digestOf('crc32', 'world'), digestOf('crc32', 'world')]).toString('base64')}`,
 };
 
-test('K-01 OPTIONS advertises checksum and its algorithms in lower case, sha1 included, and not checksum-trailer', async ({ app }) => {
+test('K-01 OPTIONS advertises checksum and its algorithms in lower case, sha1 included', async ({ app }) => {
   const res = await rawRequest(app.endpoint, { method: 'OPTIONS' });
   const extensions = headerTokens(res, 'Tus-Extension');
   expect(extensions).toContain('checksum');
-  expect(extensions).not.toContain('checksum-trailer');
   const algorithms = headerTokens(res, 'Tus-Checksum-Algorithm');
   for (const algorithm of algorithms) expect(algorithm).toMatch(/^[a-z0-9-]+$/);
   expect(algorithms).toContain('sha1');
@@ -120,40 +119,6 @@ test.describe('creation-with-upload (K-06)', () => {
       expect(uploadFolder(app)).toEqual(folderBefore);
     });
   }
-});
-
-/** A chunked PATCH that announces `Trailer: Upload-Checksum` and sends the checksum as a trailer after the body. */
-function patchWithChecksumTrailer(url: string, offset: number, body: string, checksum: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: 'PATCH',
-      agent: false,
-      headers: {
-        ...TUS,
-        'Upload-Offset': offset,
-        'Content-Type': 'application/offset+octet-stream',
-        'Transfer-Encoding': 'chunked',
-        Trailer: 'Upload-Checksum',
-      },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.write(body);
-    req.addTrailers({ 'Upload-Checksum': checksum });
-    req.end();
-  });
-}
-
-test('T-01 a PATCH with its checksum in a trailer is 400 (checksum-trailer is not offered) and stores nothing', async ({ app }) => {
-  const url = await createUpload(app.endpoint, 10);
-  expect((await patch(url, 0, 'hello')).status).toBe(204);
-  const before = await uploadState(app, url);
-  // Even a correct checksum: the server cannot read trailers, so it cannot verify them.
-  expect(await patchWithChecksumTrailer(url, 5, 'world', uploadChecksum('sha1', 'world'))).toBe(400);
-  expect(await uploadState(app, url)).toEqual(before);
 });
 
 test('K-03 a chunk corrupted on the way is refused, and sent again it completes the upload byte-exact', async ({ app }) => {

@@ -14,7 +14,7 @@ test.describe('OPTIONS (C-01, C-02)', () => {
     expect(res.status).toBe(204);
     expect(res.headers['tus-version']).toBe('1.0.0');
     expect(res.headers['tus-resumable']).toBe('1.0.0');
-    // The set, each entry once; checksum-trailer is not offered (route handlers get no request trailers).
+    // The set, each entry once.
     expect(headerTokens(res, 'Tus-Extension').sort()).toEqual([...EXTENSIONS].sort());
     expect(headerTokens(res, 'Tus-Checksum-Algorithm').sort()).toEqual([...CHECKSUM_ALGORITHMS].sort());
     expect(res.headers['tus-max-size']).toBe(String(50 * 2 ** 30));

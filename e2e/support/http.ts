@@ -41,13 +41,17 @@ export function rawRequest(url: string, { method, headers = {}, body }: RawReque
 
 export const TUS = { 'Tus-Resumable': '1.0.0' } as const;
 
-/** Every extension the server offers on the default store (issue 3 contract); expiration only while it is enabled. */
+/**
+ * Every extension the server offers on the default store (issue 3 contract), served on Node's own request
+ * (checksum-trailer needs its trailers); expiration only while it is enabled.
+ */
 export const EXTENSIONS: readonly string[] = [
   'creation',
   'creation-with-upload',
   'creation-defer-length',
   'termination',
   'checksum',
+  'checksum-trailer',
   'concatenation',
   'concatenation-unfinished',
   'expiration',

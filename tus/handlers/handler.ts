@@ -1,7 +1,14 @@
 import { ERRORS, type CancellationContext, type DataStore, type Lock, type Locker, type Upload } from '@tus/server';
 import type { AccessPolicy } from '../access';
 import { canKeepState, canStage, type StagedChunk, type UploadState } from '../capabilities';
-import { ChunkDigest, parseUploadChecksum, type ExpectedChecksum } from '../checksum';
+import {
+  announcesChecksumTrailer,
+  bytesMatch,
+  ChunkDigest,
+  parseChecksumTrailer,
+  parseUploadChecksum,
+  type RequestChecksum,
+} from '../checksum';
 import { answerOf, isStorageFull, refuse, UploadError } from '../errors';
 import type { ExpirationPolicy } from '../expiration';
 import type { Extensions } from '../extensions';
@@ -141,8 +148,9 @@ export abstract class TusHandler {
 
   /**
    * Streams the request body into the upload at its offset and returns the
-   * new offset. With a checksum the bytes are staged and verified first: a
-   * mismatch (460) or a chunk cut short leaves the upload as it was.
+   * new offset. With a checksum (in the header, or in the trailer) the bytes
+   * are staged and verified first: a mismatch (460), a trailer missing or
+   * malformed (400), or a chunk cut short leaves the upload as it was.
    */
   protected async receive(
     req: UploadRequest,
@@ -150,7 +158,7 @@ export abstract class TusHandler {
     concat: ConcatRole | null,
     limit: number,
     context: CancellationContext,
-    checksum: ExpectedChecksum | null,
+    checksum: RequestChecksum,
   ): Promise<number> {
     const startedAt = this.deps.lifecycle.observed ? new Date() : null;
     // Set from the hook's callback, which control-flow analysis does not follow: hence an object.
@@ -185,7 +193,7 @@ export abstract class TusHandler {
     upload: Upload,
     limit: number,
     context: CancellationContext,
-    checksum: ExpectedChecksum | null,
+    checksum: RequestChecksum,
     onOffset: ((offset: number) => void) | undefined,
   ): Promise<number> {
     const { store } = this.deps;
@@ -200,17 +208,18 @@ export abstract class TusHandler {
         : (progress?.report ?? (onOffset && ((received: number) => onOffset(upload.offset + received))));
     const reception = { body: req.body(), limit, context, onBytes, onReceived: this.deps.received };
     let staged: StagedChunk;
-    let digest: ChunkDigest;
+    let digest: ChunkDigest | null;
     try {
       if (!checksum || !canStage(store)) {
         return await receiveBody({ ...reception, sink: (data) => store.write(data, upload.id, upload.offset) });
       }
-      const computing = new ChunkDigest(checksum);
+      // A trailer's checksum (algorithm and digest) is known only after the bytes: they are staged unhashed.
+      const computing = checksum === 'trailer' ? null : new ChunkDigest(checksum);
       digest = computing;
       staged = await receiveBody({
         ...reception,
-        observe: (chunk) => computing.update(chunk),
-        sink: (data) => store.stageChunk(upload.id, upload.offset, data, checksum, declaredLength(req)),
+        observe: computing ? (chunk) => computing.update(chunk) : undefined,
+        sink: (data) => store.stageChunk(upload.id, upload.offset, data, computing?.expected ?? null, declaredLength(req)),
       });
     } finally {
       progress?.stop();
@@ -220,18 +229,34 @@ export abstract class TusHandler {
       await staged.discard();
       throw ERRORS.ABORTED;
     }
-    if (!digest.matches()) {
+    try {
+      // The body has ended, so its trailer has arrived if it ever will; the staged bytes are read back to verify them.
+      const expected = digest?.expected ?? parseChecksumTrailer(req.trailer?.('upload-checksum') ?? null);
+      const matches = digest ? digest.matches() : await bytesMatch(expected, staged.bytes());
+      if (!matches) throw refuse.checksumMismatch(expected.algorithm);
+    } catch (error) {
       await staged.discard();
-      throw refuse.checksumMismatch(checksum.algorithm);
+      throw error;
     }
     return staged.commit();
   }
 
-  /** The Upload-Checksum of a request, or null; a store that cannot verify refuses rather than ignore it. */
-  protected expectedChecksum(req: UploadRequest): ExpectedChecksum | null {
+  /**
+   * What a request's bytes are verified against: its Upload-Checksum header, or
+   * its trailer when `Trailer` announces one (checksum-trailer), or nothing.
+   * Whatever cannot be verified is refused before a byte is stored, never
+   * taken as verified.
+   */
+  protected expectedChecksum(req: UploadRequest): RequestChecksum {
     const header = req.header('upload-checksum');
-    if (header !== null && !this.deps.extensions.checksum) throw refuse.checksumUnsupportedByStore();
-    return parseUploadChecksum(header);
+    const inTrailer = announcesChecksumTrailer(req.header('trailer'));
+    if ((header !== null || inTrailer) && !this.deps.extensions.checksum) throw refuse.checksumUnsupportedByStore();
+    if (!inTrailer) return parseUploadChecksum(header);
+    // Two checksums for one chunk could disagree, and neither may quietly win: the pair is refused (so does tusdotnet).
+    if (header !== null) throw refuse.checksumHeaderAndTrailer();
+    // A transport without request trailers (a Web Request) would end the body with nothing to verify it by.
+    if (!req.trailer) throw refuse.trailerUnsupported();
+    return 'trailer';
   }
 
   /**

@@ -19,6 +19,13 @@ export interface UploadRequest {
   header(name: string): string | null;
   /** The body as a Node stream; read it once. */
   body(): Readable;
+  /**
+   * A request trailer's value by lower-case name (repeated ones joined by a comma), null when it was not sent.
+   * Only once the body has ended: before, the trailers have not arrived. Absent where the transport cannot
+   * deliver trailers (a Web `Request` has none), so that a checksum announced as a trailer is refused there
+   * rather than never checked.
+   */
+  trailer?(name: string): string | null;
   /** What hooks are told of the request (tusd's HTTPRequest); built only when a hook asks. */
   describe(): RequestDescription;
 }
@@ -60,6 +67,14 @@ class NodeRequest implements UploadRequest {
     return this.req;
   }
 
+  trailer(name: string): string | null {
+    // Node fills the trailers in when the message is complete. Read earlier, they are empty, and Node keeps that empty
+    // set for good: a trailer asked for too soon would read as "not sent" even after it came.
+    if (!this.req.complete) throw new Error('request trailers are read once the body has ended');
+    const value = this.req.trailersDistinct[name];
+    return value === undefined ? null : value.join(', ');
+  }
+
   describe(): RequestDescription {
     const { remoteAddress, remotePort } = this.req.socket;
     const address = remoteAddress?.includes(':') ? `[${remoteAddress}]` : remoteAddress;
@@ -71,7 +86,10 @@ class NodeRequest implements UploadRequest {
   }
 }
 
-/** Reads a Web `Request` (a Next.js route, `next dev`); its body is adapted when read. */
+/**
+ * Reads a Web `Request` (a Next.js route, `next dev`); its body is adapted when read. It has no `trailer`:
+ * the Fetch API hands over a request's body but never its trailers.
+ */
 export function fromWeb(request: Request): UploadRequest {
   const url = new URL(request.url);
   return {
@@ -99,6 +117,7 @@ export function withMethod(req: UploadRequest, method: string): UploadRequest {
     origin: req.origin,
     header: (name) => req.header(name),
     body: () => req.body(),
+    trailer: req.trailer?.bind(req),
     describe: () => req.describe(),
   };
 }

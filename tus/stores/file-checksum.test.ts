@@ -69,10 +69,12 @@ test('after a crash, start-up keeps a chunk being verified only if it is whole a
   setUp(3, Buffer.concat([head, chunk, Buffer.from('later')]), 10); // committed, then more bytes; its marker came back: all kept
   setUp(4, Buffer.concat([head, Buffer.from('abcd')]), null); // no declared length, wrong: dropped
   setUp(5, Buffer.concat([head, chunk]), null, sha1(Buffer.from('other'))); // whole but wrong: dropped
+  setUp(6, Buffer.concat([head, chunk]), null); // its checksum was to come in a trailer, so the marker has none: dropped
+  fs.writeFileSync(marker(6), JSON.stringify({ offset: 5, length: null, algorithm: null, digest: null }));
 
   // Another process sharing the folder sees only the verified bytes.
   const other = new LocalFileStore(dir);
-  for (const n of [1, 2, 3, 4, 5]) expect((await other.readState(id(n))).upload.offset).toBe(5);
+  for (const n of [1, 2, 3, 4, 5, 6]) expect((await other.readState(id(n))).upload.offset).toBe(5);
 
   const warn = console.warn;
   console.warn = () => undefined;
@@ -86,5 +88,30 @@ test('after a crash, start-up keeps a chunk being verified only if it is whole a
   expect(dataOf(3).equals(Buffer.concat([head, chunk, Buffer.from('later')]))).toBe(true);
   expect(dataOf(4).equals(head)).toBe(true);
   expect(dataOf(5).equals(head)).toBe(true);
-  for (const n of [1, 2, 3, 4, 5]) expect(fs.existsSync(marker(n))).toBe(false);
+  expect(dataOf(6).equals(head)).toBe(true);
+  for (const n of [1, 2, 3, 4, 5, 6]) expect(fs.existsSync(marker(n))).toBe(false);
+});
+
+test('a chunk whose checksum comes after it (a trailer) is staged the same way and read back whole to be verified', async () => {
+  const store = new LocalFileStore(dir, { soleWriter: true });
+  const first = Buffer.from('01234');
+  await uploadWith(store, 1, 20, first);
+
+  const chunk = Buffer.from('abcdefghij');
+  const staged = await store.stageChunk(id(1), 5, Readable.from([chunk]), null, null);
+  // Not counted, and the marker says the repair has nothing to verify it against.
+  expect((await store.readState(id(1))).upload.offset).toBe(5);
+  expect(JSON.parse(fs.readFileSync(marker(1), 'utf8'))).toEqual({ offset: 5, length: null, algorithm: null, digest: null });
+  const readBack: Buffer[] = [];
+  for await (const bytes of staged.bytes()) readBack.push(bytes as Buffer);
+  expect(Buffer.concat(readBack).equals(chunk)).toBe(true);
+  expect(await staged.commit()).toBe(15);
+  expect(fs.existsSync(marker(1))).toBe(false);
+
+  const empty = await store.stageChunk(id(1), 15, Readable.from([]), null, null);
+  for await (const bytes of empty.bytes()) readBack.push(bytes as Buffer);
+  expect(Buffer.concat(readBack).equals(chunk)).toBe(true);
+  await empty.discard();
+  expect(dataOf(1).equals(Buffer.concat([first, chunk]))).toBe(true);
+  expect((await store.readState(id(1))).upload.offset).toBe(15);
 });

@@ -24,7 +24,7 @@ import { appendStream } from './file-appender';
 import { readSegments, type FileSegment } from './file-ranges';
 import { linkPieces, piecesOf } from './final-links';
 import { INFO_TEMP_FILE, InfoFiles, isNotFound, type UploadInfo } from './info-files';
-import { readTailMarker, TAIL_MARKER, tailMatches, writeTailMarker, type UnverifiedTail } from './unverified-tail';
+import { readRange, readTailMarker, TAIL_MARKER, tailMatches, writeTailMarker, type UnverifiedTail } from './unverified-tail';
 import type { Logger } from 'pino';
 import { log } from '../logging';
 
@@ -259,10 +259,17 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
    * process's readers see the verified bytes only (infoAndData), and a marker
    * flushed before the first byte records where they end and the chunk's
    * checksum, for other processes and for the repair after a crash, which
-   * keeps the tail only if it is the whole chunk, verified. discard()
-   * truncates the chunk away.
+   * keeps the tail only if it is the whole chunk, verified (never when the
+   * checksum comes after the bytes, in a trailer: the marker cannot hold it).
+   * discard() truncates the chunk away.
    */
-  async stageChunk(id: string, offset: number, data: Readable, checksum: ExpectedChecksum, length: number | null): Promise<StagedChunk> {
+  async stageChunk(
+    id: string,
+    offset: number,
+    data: Readable,
+    checksum: ExpectedChecksum | null,
+    length: number | null,
+  ): Promise<StagedChunk> {
     if (!this.soleWriter) await this.settleUnverifiedTail(id);
     const { size } = await fsp.stat(this.dataPath(id));
     // The caller holds the upload's lock, so this only fails if the folder was changed behind our back.
@@ -276,7 +283,12 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     };
     let end: number;
     try {
-      const tail: UnverifiedTail = { offset, length, algorithm: checksum.algorithm, digest: checksum.digest.toString('base64') };
+      const tail: UnverifiedTail = {
+        offset,
+        length,
+        algorithm: checksum?.algorithm ?? null,
+        digest: checksum?.digest.toString('base64') ?? null,
+      };
       await writeTailMarker(marker, tail, this.sync, () => this.infoFiles.syncDirectory());
       end = await this.write(data, id, offset);
     } catch (error) {
@@ -286,13 +298,14 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
     }
     return {
       length: end - offset,
+      bytes: () => readRange(this.dataPath(id), offset, end),
       commit: async () => {
         this.verifying.delete(id);
         await fsp.rm(marker, { force: true });
-        // A marker that came back after a crash must not drop acknowledged bytes. With the chunk's length in
-        // it, the repair verifies exactly that chunk again and keeps it with whatever followed; without, the
-        // removal is flushed before the answer.
-        if (this.sync && length === null) await this.infoFiles.syncDirectory();
+        // A marker that came back after a crash must not drop acknowledged bytes. With the chunk's length and
+        // checksum in it, the repair verifies exactly that chunk again and keeps it with whatever followed;
+        // without either, the removal is flushed before the answer.
+        if (this.sync && (length === null || checksum === null)) await this.infoFiles.syncDirectory();
         return end;
       },
       discard: restore,

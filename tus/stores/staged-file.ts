@@ -28,11 +28,13 @@ export async function stageInFile(data: Readable, file: string, append: (staged:
     await discard();
     throw error;
   }
+  const bytes = () => fs.createReadStream(file, { highWaterMark: STAGED_READ_BLOCK });
   return {
     length,
+    bytes,
     commit: async () => {
       try {
-        return await append(fs.createReadStream(file, { highWaterMark: STAGED_READ_BLOCK }));
+        return await append(bytes());
       } finally {
         await discard();
       }

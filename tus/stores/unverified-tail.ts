@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { ChunkDigest, type ChecksumAlgorithm } from '../checksum';
+import { Readable } from 'node:stream';
+import { bytesMatch, type ChecksumAlgorithm } from '../checksum';
 import { isNotFound } from './info-files';
 
 /**
@@ -14,9 +15,13 @@ export interface UnverifiedTail {
   offset: number;
   /** The chunk's length when the request declared it. */
   length: number | null;
-  algorithm: ChecksumAlgorithm;
+  /**
+   * Null, with the digest, when the checksum comes after the bytes (a trailer) and was not known when the marker
+   * was written: such a chunk is never kept by the repair, as it was never verified.
+   */
+  algorithm: ChecksumAlgorithm | null;
   /** Base64. */
-  digest: string;
+  digest: string | null;
 }
 
 /** Marker file names, with the upload id in group 1. */
@@ -48,15 +53,18 @@ export async function readTailMarker(marker: string): Promise<UnverifiedTail | n
 /**
  * Whether the bytes of `dataFile` after the marker's offset (as many as its
  * length when known, else all of them up to `size`) are the chunk its
- * checksum describes. A chunk cut short is not.
+ * checksum describes. A chunk cut short is not, nor one whose checksum the
+ * marker does not hold.
  */
 export async function tailMatches(dataFile: string, size: number, tail: UnverifiedTail): Promise<boolean> {
   const end = tail.length === null ? size : tail.offset + tail.length;
-  if (end > size) return false;
-  const digest = new ChunkDigest({ algorithm: tail.algorithm, digest: Buffer.from(tail.digest, 'base64') });
-  if (end > tail.offset) {
-    const bytes = fs.createReadStream(dataFile, { start: tail.offset, end: end - 1, highWaterMark: VERIFY_READ_BLOCK });
-    for await (const chunk of bytes) digest.update(chunk as Buffer);
-  }
-  return digest.matches();
+  if (end > size || tail.algorithm === null || tail.digest === null) return false;
+  return bytesMatch({ algorithm: tail.algorithm, digest: Buffer.from(tail.digest, 'base64') }, readRange(dataFile, tail.offset, end));
+}
+
+/** The bytes of `file` from `start` to `end` (exclusive), read in large blocks. */
+export function readRange(file: string, start: number, end: number): Readable {
+  // createReadStream's end is inclusive: an empty range cannot be written with it.
+  if (end <= start) return Readable.from([]);
+  return fs.createReadStream(file, { start, end: end - 1, highWaterMark: VERIFY_READ_BLOCK });
 }
