@@ -52,6 +52,11 @@ export function parseUploadChecksum(header: string | null): ExpectedChecksum | n
   return { algorithm: name, digest };
 }
 
+/** How many bytes a digest of this algorithm has. */
+export function digestLength(algorithm: ChecksumAlgorithm): number {
+  return ALGORITHMS[algorithm];
+}
+
 function isAlgorithm(name: string): name is ChecksumAlgorithm {
   return Object.hasOwn(ALGORITHMS, name);
 }
