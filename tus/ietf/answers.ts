@@ -45,13 +45,13 @@ export function requestCompletes(req: UploadRequest, rules: DraftRules, kind: 'c
 }
 
 /**
- * The upload length a creation or append indicates: `Upload-Length` where
- * the version has it, and the end of a request that completes the upload
- * with a known length (Content-Length, or no body at all). Two that disagree
- * are refused before a byte is read.
+ * The upload length a creation or append indicates: `Upload-Length` (read in
+ * every version, see DraftRules.reportsLength), and the end of a request that
+ * completes the upload with a known length (Content-Length, or no body at
+ * all). Two that disagree are refused before a byte is read.
  */
 export function indicatedLength(req: UploadRequest, rules: DraftRules, offset: number, completes: boolean): number | undefined {
-  const declared = rules.uploadLength ? integerField(req.header('upload-length')) : null;
+  const declared = integerField(req.header('upload-length'));
   // Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body.
   const ending = completes && req.header('transfer-encoding') === null ? offset + (integerField(req.header('content-length')) ?? 0) : null;
   if (declared !== null && ending !== null && declared !== ending) {

@@ -133,7 +133,7 @@ export class DraftOffset extends HeadHandler {
   protected override describe(req: UploadRequest, { upload, lastActivity }: UploadState, headers: AnswerHeaders): Answer {
     const rules = draftRules(req);
     headers['Cache-Control'] = 'no-store';
-    if (rules.uploadLength && upload.size !== undefined) headers['Upload-Length'] = String(upload.size);
+    if (rules.reportsLength && upload.size !== undefined) headers['Upload-Length'] = String(upload.size);
     describeProgress(this.deps, rules, upload, lastActivity, headers);
     return this.answer(204, headers);
   }

@@ -30,8 +30,11 @@ export interface DraftRules {
    * field is required.
    */
   readonly appendWithoutCompleteness: 'completes' | 'refused';
-  /** Whether `Upload-Length` is a field of this version (-05 on); before, a client's own is ignored. */
-  readonly uploadLength: boolean;
+  /**
+   * Whether an offset retrieval answers with `Upload-Length` (-05 on). A request's own is read in every version, as
+   * tusd does: tus-js-client sends it in its -03 mode too, and its last append then may not say it completes.
+   */
+  readonly reportsLength: boolean;
   /** The Content-Type an append must carry; null where the version names none (any is taken). */
   readonly appendType: string | null;
   /** The status of an append that leaves the upload incomplete: -01 to -05 require 201 Created. */
@@ -56,7 +59,7 @@ const MINUS_01: DraftRules = {
   drafts: '-01',
   completeness: 'Upload-Incomplete',
   appendWithoutCompleteness: 'completes',
-  uploadLength: false,
+  reportsLength: false,
   appendType: null,
   appendStatus: 201,
   notOnHead: ['Upload-Offset', 'Upload-Incomplete'],
@@ -79,7 +82,7 @@ const MINUS_04_05: DraftRules = {
   ...MINUS_03,
   version: 6,
   drafts: '-04 and -05',
-  uploadLength: true,
+  reportsLength: true,
   appendType: PARTIAL_UPLOAD,
   notOnHead: [...OFFSET_AND_COMPLETE, 'Upload-Length'],
   problems: new Set(['mismatching-upload-offset', 'completed-upload']),
