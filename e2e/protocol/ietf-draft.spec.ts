@@ -321,6 +321,25 @@ test('the length: indicated twice it must agree, and reaching it completes the u
   expect((await uploadState(app, short)).bytes).toBe(5);
 });
 
+test('a completing append sent chunked that ends short of the length is refused, and says where the upload ends', async ({ app }) => {
+  const url = await createDraft(app, 8, 'hello', { 'Upload-Length': 20 });
+  const connection = await WireConnection.open(app.port);
+  connection.writeHead('PATCH', new URL(url).pathname, {
+    [INTEROP]: 8,
+    'Upload-Offset': 5,
+    'Upload-Complete': '?1',
+    'Content-Type': 'application/partial-upload',
+    'Transfer-Encoding': 'chunked',
+  });
+  await connection.write('6\r\n world\r\n0\r\n\r\n');
+  const { final } = await connection.answer();
+  connection.close();
+  // Its bytes are kept (nothing says they are wrong), but it did not complete the upload.
+  expect([final.status, final.headers['upload-offset'], final.headers['upload-complete']]).toEqual([400, '11', '?0']);
+  expect(JSON.parse(final.body.toString())).toMatchObject({ type: `${PROBLEM}inconsistent-upload-length` });
+  expect((await draftRequest(url, 8, 'HEAD')).headers['upload-offset']).toBe('11');
+});
+
 test('a completing creation sent chunked, with no length anywhere, ends where its body ends', async ({ app }) => {
   const connection = await WireConnection.open(app.port);
   connection.writeHead('POST', '/api/upload', { [INTEROP]: 8, 'Upload-Complete': '?1', 'Transfer-Encoding': 'chunked' });

@@ -171,6 +171,8 @@ async function completeIfAsked(
   headers: AnswerHeaders,
 ): Promise<void> {
   const rules = draftRules(req);
+  // A refusal below comes after the bytes are stored: its answer must say where the upload now ends.
+  headers['Upload-Offset'] = String(upload.offset);
   if (requestCompletes(req, rules, kind) && !context.signal.aborted) {
     if (upload.size === undefined) {
       await deps.store.declareUploadLength(upload.id, upload.offset);
