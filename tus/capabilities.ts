@@ -19,6 +19,8 @@ export interface UploadState {
   lastActivity: Date;
   /** The subject that created it when access control is on (see access.ts); undefined in open mode. */
   owner?: string;
+  /** The digest its bytes must have once complete (`<algorithm> <base64>`), when its creation gave one (Repr-Digest). */
+  representation?: string;
 }
 
 /** An upload as kept by a store, with the dates the uploads page shows. */
@@ -87,12 +89,19 @@ export interface CreationDetails {
   concat?: ConcatRole;
   /** Who created it (access control); absent in open mode. */
   owner?: string;
+  /** The digest its bytes must have once complete (`<algorithm> <base64>`); absent when none was given. */
+  representation?: string;
   /**
    * The caller writes the upload's first bytes right after, and answers only
    * once that write resolved: the store may then let the creation's own
    * flushes run alongside that write, which resolves only when both are done.
    */
   bytesFollow?: boolean;
+}
+
+/** What a store records beside an upload from its creation details: only what is set, so an ordinary upload's record is as before. */
+export function extensionState({ concat, owner, representation }: CreationDetails): Omit<CreationDetails, 'bytesFollow'> {
+  return { ...(concat && { concat }), ...(owner !== undefined && { owner }), ...(representation !== undefined && { representation }) };
 }
 
 /** Creates uploads with the state our extensions keep beside them (DataStore.create() records none). */

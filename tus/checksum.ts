@@ -82,6 +82,11 @@ function parseChecksumValue(header: string): ExpectedChecksum {
   return { algorithm: name, digest };
 }
 
+/** How many bytes a digest of this algorithm has. */
+export function digestLength(algorithm: ChecksumAlgorithm): number {
+  return ALGORITHMS[algorithm];
+}
+
 function isAlgorithm(name: string): name is ChecksumAlgorithm {
   return Object.hasOwn(ALGORITHMS, name);
 }

@@ -12,9 +12,25 @@ import type { AnswerHeaders } from './http/answer';
  * no Access-Control-Allow-Credentials (which is never sent: cookies do not
  * cross origins).
  */
-const ALLOWED_HEADERS = [...new Set([...HEADERS, 'Upload-Checksum', 'Upload-Concat', 'Range', 'If-Range', 'Authorization'])].join(', ');
+const ALLOWED_HEADERS = [
+  ...new Set([
+    ...HEADERS,
+    'Upload-Checksum',
+    'Upload-Concat',
+    'Range',
+    'If-Range',
+    'Authorization',
+    // The IETF draft's (ietf/).
+    'Upload-Draft-Interop-Version',
+    'Upload-Complete',
+    'Upload-Incomplete',
+    'Content-Disposition',
+    'Content-Digest',
+    'Repr-Digest',
+  ]),
+].join(', ');
 
-/** Response headers a browser client may read: every tus header, and what downloads need. */
+/** Response headers a browser client may read: every tus and draft header, and what downloads need. */
 const EXPOSED_HEADERS = [
   'Location',
   'Tus-Resumable',
@@ -31,6 +47,12 @@ const EXPOSED_HEADERS = [
   'Content-Range',
   'Content-Disposition',
   'WWW-Authenticate',
+  // The IETF draft's (ietf/).
+  'Upload-Draft-Interop-Version',
+  'Upload-Complete',
+  'Upload-Incomplete',
+  'Upload-Limit',
+  'Accept-Patch',
 ].join(', ');
 
 const ALLOWED_METHODS = 'POST, HEAD, PATCH, OPTIONS, DELETE, GET';

@@ -4,6 +4,8 @@ import { applyCors } from './cors';
 import { serveDownload } from './downloads';
 import { answerOf, refuse } from './errors';
 import type { EventLog } from './event-log';
+import type { DraftEndpoint } from './ietf/endpoint';
+import { speaksDraft } from './ietf/versions';
 import type { TusHandler } from './handlers/handler';
 import type { Answer, AnswerHeaders } from './http/answer';
 import { newCancellation } from './http/cancellation';
@@ -16,6 +18,8 @@ import type { UploadRoute } from './upload-url';
 export interface EndpointParts {
   route: UploadRoute;
   handlers: Record<'OPTIONS' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE', TusHandler>;
+  /** Requests that name an interop version of the IETF draft (ietf/). */
+  draft: DraftEndpoint;
   store: DataStore;
   access: AccessPolicy;
   corsOrigins: '*' | string[];
@@ -33,12 +37,14 @@ export interface EndpointAnswer extends Answer {
 /**
  * The one way into the upload endpoint, whichever server received the
  * request (http/node.ts, http/web.ts). GET is a download of a finished
- * upload; every other method is tus, judged first by preconditions.ts, then
- * answered by its handler. Nothing thrown inside escapes: a failing request
- * is answered with a 500 and the next one is served as usual.
+ * upload. A request that names an interop version of the IETF draft
+ * (`Upload-Draft-Interop-Version`) is the draft's (ietf/endpoint.ts); every
+ * other is tus, judged first by preconditions.ts, then answered by its
+ * handler. Both work on the same uploads. Nothing thrown inside escapes: a
+ * failing request is answered with a 500 and the next one is served as usual.
  */
 export function createEndpoint(parts: EndpointParts): (req: UploadRequest) => Promise<EndpointAnswer> {
-  const { route, handlers, store, access, corsOrigins, events } = parts;
+  const { route, handlers, draft, store, access, corsOrigins, events } = parts;
   let served = 0;
   return async function serve(incoming: UploadRequest): Promise<EndpointAnswer> {
     const startedAt = performance.now();
@@ -47,7 +53,9 @@ export function createEndpoint(parts: EndpointParts): (req: UploadRequest) => Pr
     const reqId = given !== null && /^[\x21-\x7e]{1,128}$/.test(given) ? given : `${process.pid.toString(36)}-${(served++).toString(36)}`;
     await parts.started();
     const context = newCancellation();
-    const headers: AnswerHeaders = incoming.method === 'GET' ? {} : { 'Tus-Resumable': TUS_RESUMABLE };
+    const drafted = incoming.method !== 'GET' && speaksDraft(incoming);
+    // The draft's answers say its interop version instead (ietf/endpoint.ts).
+    const headers: AnswerHeaders = incoming.method === 'GET' || drafted ? {} : { 'Tus-Resumable': TUS_RESUMABLE };
     let req = incoming;
     let answer: Answer;
     const id = route.idOf(req.path);
@@ -57,6 +65,8 @@ export function createEndpoint(parts: EndpointParts): (req: UploadRequest) => Pr
       if (access.enabled && req.method !== 'OPTIONS' && access.subjectOf(req) === null) throw unauthorized();
       if (req.method === 'GET') {
         answer = await serveDownload(req, store, id, access);
+      } else if (drafted) {
+        answer = await draft.send(req, id, context, headers);
       } else {
         const handler = handlers[req.method as keyof typeof handlers] as TusHandler | undefined;
         if (!handler) throw refuse.methodNotAllowed(req.method);

@@ -21,6 +21,7 @@ import { PatchHandler } from './handlers/patch';
 import { PostHandler } from './handlers/post';
 import { hookEvent, hookUpload } from './hooks/events';
 import { HookRunner, type PostType } from './hooks/runner';
+import { DraftEndpoint } from './ietf/endpoint';
 import { FileOutbox } from './hooks/outbox';
 import { RedisOutbox } from './hooks/redis-outbox';
 import { composeHooks, WEBHOOK_RETRY, Webhooks } from './hooks/webhooks';
@@ -210,6 +211,7 @@ export function createUploadEngine(options: EngineOptions = {}): UploadEngine {
       PATCH: new PatchHandler(deps),
       DELETE: new DeleteHandler(deps),
     },
+    draft: new DraftEndpoint(deps, route),
     store,
     access,
     corsOrigins: settings.corsOrigins,

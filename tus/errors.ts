@@ -183,15 +183,24 @@ export const refuse = {
       'ERR_UNSUPPORTED_CHECKSUM_ALGORITHM',
       `checksum algorithm ${JSON.stringify(algorithm)} is not supported (use one of ${supported.join(', ')}); nothing was stored`,
     ),
-  checksumMismatch: (algorithm: string) =>
+  /** tus's own 460 by default; the IETF draft's Content-Digest is refused with a plain 400. */
+  checksumMismatch: (algorithm: string, field = 'Upload-Checksum', status = 460) =>
     new UploadError(
-      460,
+      status,
       'ERR_CHECKSUM_MISMATCH',
-      `the ${algorithm} digest of the bytes received does not match Upload-Checksum; nothing was stored`,
+      `the ${algorithm} digest of the bytes received does not match ${field}; nothing was stored`,
       {},
       // Verifying needed every byte: the connection can serve the client's retry.
       true,
     ),
+  representationMismatch: () =>
+    new UploadError(
+      400,
+      'ERR_REPR_DIGEST_MISMATCH',
+      'every byte arrived, but their digest does not match the Repr-Digest given at creation: the upload was removed',
+    ),
+  representationUnverifiable: () =>
+    new UploadError(400, 'ERR_REPR_DIGEST_UNSUPPORTED', 'this store cannot read an upload back to verify Repr-Digest; create it without'),
   checksumUnsupportedByStore: () =>
     new UploadError(400, 'ERR_CHECKSUM_UNSUPPORTED', 'this store cannot verify checksums; send the chunk without Upload-Checksum'),
   concatUnsupported: () =>

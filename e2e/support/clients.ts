@@ -17,12 +17,13 @@ export function storedBytes(app: AppServer, id: string): number {
 }
 
 /**
- * Waits until an upload's data file on the server's disk holds `bytes` bytes.
+ * Waits until an upload's data file on the server's disk holds `bytes` bytes
+ * (or, with `atLeast`, that many or more: a client still sending passes by).
  * It watches the upload folder (inotify) instead of asking the server: a HEAD
  * would wait for the lock of the PATCH that is writing, and progress events
  * are throttled, so the last bytes before a stall may never be reported.
  */
-export function waitForStoredBytes(app: AppServer, id: string, bytes: number, timeoutMs = 60_000): Promise<void> {
+export function waitForStoredBytes(app: AppServer, id: string, bytes: number, timeoutMs = 60_000, atLeast = false): Promise<void> {
   const file = path.join(app.uploadDir, id);
   const size = () => (fs.existsSync(file) ? fs.statSync(file).size : 0);
   return new Promise((resolve, reject) => {
@@ -32,7 +33,7 @@ export function waitForStoredBytes(app: AppServer, id: string, bytes: number, ti
       reject(new Error(`timed out after ${timeoutMs} ms waiting for ${bytes} bytes of ${id} on disk (${size()} there)`));
     }, timeoutMs);
     const check = () => {
-      if (size() !== bytes) return;
+      if (atLeast ? size() < bytes : size() !== bytes) return;
       watcher.close();
       clearTimeout(timer);
       resolve();

@@ -5,7 +5,7 @@ import * as tus from 'tus-js-client';
  * Stops feeding a request body once `limit` bytes have passed (the callback
  * of the chunk that reaches it is never called), like a network that stalls.
  */
-class Stall extends Transform {
+export class Stall extends Transform {
   private passed = 0;
   constructor(private readonly limit: number) {
     super();

@@ -1,6 +1,6 @@
 import { ERRORS, type CancellationContext, type DataStore, type Lock, type Locker, type Upload } from '@tus/server';
 import type { AccessPolicy } from '../access';
-import { canKeepState, canStage, type StagedChunk, type UploadState } from '../capabilities';
+import { canKeepState, canReadRange, canStage, type StagedChunk, type UploadState } from '../capabilities';
 import {
   announcesChecksumTrailer,
   bytesMatch,
@@ -21,6 +21,9 @@ import type { Answer, AnswerHeaders } from '../http/answer';
 import type { UploadRequest } from '../http/request';
 import { receiveBody } from './body';
 import type { LocationPolicy } from './location';
+
+/** How the completion of an upload ended: pre-finish's verdict, or bytes that are not the representation announced. */
+export type Completion = FinishVerdict | { kind: 'corrupt'; error: UploadError };
 
 /** What every handler works with, composed once in engine.ts. */
 export interface HandlerDeps {
@@ -112,12 +115,42 @@ export abstract class TusHandler {
 
   /**
    * Pre-finish, for an upload whose last byte is stored, under its lock: an
-   * upload the hook refuses is removed here, before anyone else can see it.
+   * upload whose bytes do not match the representation digest its creation
+   * gave, or that the hook refuses, is removed here, before anyone else can
+   * see it.
    */
-  protected async preFinish(req: UploadRequest, upload: Upload, concat: ConcatRole | null): Promise<FinishVerdict> {
+  protected async preFinish(
+    req: UploadRequest,
+    upload: Upload,
+    concat: ConcatRole | null,
+    representation: string | undefined,
+  ): Promise<Completion> {
+    if (representation !== undefined && !(await this.representationMatches(upload, representation))) {
+      await this.deps.store.remove(upload.id);
+      return { kind: 'corrupt', error: refuse.representationMismatch() };
+    }
     const verdict = await this.deps.hooks.preFinish(req, upload, concat);
     if (verdict.kind === 'reject') await this.deps.store.remove(upload.id);
     return verdict;
+  }
+
+  /**
+   * Whether the stored bytes of a complete upload have the digest its
+   * creation recorded (`<algorithm> <base64>`): read back whole, since the
+   * bytes came in requests that may have been cut and resumed anywhere.
+   */
+  private async representationMatches(upload: Upload, representation: string): Promise<boolean> {
+    const { store } = this.deps;
+    const expected = parseUploadChecksum(representation);
+    if (expected === null) return true;
+    if (!canReadRange(store)) throw refuse.representationUnverifiable();
+    const digest = new ChunkDigest(expected);
+    const length = upload.size ?? upload.offset;
+    if (length > 0) {
+      const reader = (await store.readRange(upload.id, 0, length - 1)).getReader();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) digest.update(Buffer.from(read.value));
+    }
+    return digest.matches();
   }
 
   /**
@@ -129,10 +162,14 @@ export abstract class TusHandler {
     req: UploadRequest,
     upload: Upload,
     concat: ConcatRole | null,
-    verdict: FinishVerdict,
+    verdict: Completion,
     answer: Answer,
   ): Promise<Answer> {
     const { lifecycle } = this.deps;
+    if (verdict.kind === 'corrupt') {
+      await lifecycle.terminated(upload, concat, req);
+      throw verdict.error;
+    }
     if (verdict.kind === 'reject') {
       await lifecycle.terminated(upload, concat, req);
       throw refuse.byHook('ERR_UPLOAD_REJECTED', 'the finished upload was refused by the server and removed', verdict.response);
@@ -233,12 +270,17 @@ export abstract class TusHandler {
       // The body has ended, so its trailer has arrived if it ever will; the staged bytes are read back to verify them.
       const expected = digest?.expected ?? parseChecksumTrailer(req.trailer?.('upload-checksum') ?? null);
       const matches = digest ? digest.matches() : await bytesMatch(expected, staged.bytes());
-      if (!matches) throw refuse.checksumMismatch(expected.algorithm);
+      if (!matches) throw this.checksumMismatch(expected.algorithm);
     } catch (error) {
       await staged.discard();
       throw error;
     }
     return staged.commit();
+  }
+
+  /** The refusal of bytes whose digest does not match the one the request gave. */
+  protected checksumMismatch(algorithm: string): UploadError {
+    return refuse.checksumMismatch(algorithm);
   }
 
   /**

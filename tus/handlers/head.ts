@@ -6,17 +6,21 @@ import type { Answer, AnswerHeaders } from '../http/answer';
 import type { UploadRequest } from '../http/request';
 import { TusHandler } from './handler';
 
-/** HEAD: where an upload stands, so a client knows where to resume. */
+/**
+ * HEAD: where an upload stands, so a client knows where to resume. The
+ * draft's offset retrieval (ietf/) is the same look, described by its rules.
+ */
 export class HeadHandler extends TusHandler {
   protected async handle(req: UploadRequest, id: string | null, context: CancellationContext, headers: AnswerHeaders): Promise<Answer> {
     try {
-      return await this.describe(req, this.uploadId(id), context, headers);
+      return this.describe(req, await this.current(req, this.uploadId(id), context), headers);
     } catch (error) {
       throw unavailableAsLocked(error);
     }
   }
 
-  private async describe(req: UploadRequest, id: string, context: CancellationContext, headers: AnswerHeaders): Promise<Answer> {
+  /** The upload as it stands, once no request writes it; an expired one is refused. */
+  private async current(req: UploadRequest, id: string, context: CancellationContext): Promise<UploadState> {
     await this.authorize(req, id);
     let state = await this.locked(req, id, context);
     const { concat } = state;
@@ -26,11 +30,15 @@ export class HeadHandler extends TusHandler {
       await this.deps.finals.assembleIfReady(id, req);
       state = await this.locked(req, id, context);
     }
-    const { upload, lastActivity } = state;
+    const isFinal = state.concat?.kind === 'final';
+    if (!isComplete(state.upload) && !isFinal && this.deps.expiration.hasExpired(state.lastActivity)) throw refuse.expired();
+    return state;
+  }
+
+  /** tus's answer: offset, length, metadata, concatenation and expiry. */
+  protected describe(_req: UploadRequest, { upload, concat, lastActivity }: UploadState, headers: AnswerHeaders): Answer {
     const complete = isComplete(upload);
     const isFinal = concat?.kind === 'final';
-    if (!complete && !isFinal && this.deps.expiration.hasExpired(lastActivity)) throw refuse.expired();
-
     // Proxies and browsers must never answer a resume from a cached offset.
     headers['Cache-Control'] = 'no-store';
     // A final has no offset of its own until it is assembled.

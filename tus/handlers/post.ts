@@ -1,34 +1,45 @@
 import { randomUUID } from 'node:crypto';
 import { ERRORS, Metadata, Upload, type CancellationContext } from '@tus/server';
 import { canConcatenate, canCreateWithDetails, isComplete, type UploadState } from '../capabilities';
+import type { RequestChecksum } from '../checksum';
 import { parseUploadConcat, partIdsOf, type ConcatRequest, type ConcatRole } from '../concatenation';
 import { isStorageFull, refuse, UploadError } from '../errors';
 import { formatExpiry } from '../expiration';
-import type { FinishVerdict } from '../hooks/runner';
 import type { Answer, AnswerHeaders } from '../http/answer';
 import type { UploadRequest } from '../http/request';
 import { carriesBytes, OFFSET_OCTET_STREAM } from '../preconditions';
 import { bodyLimit } from './body';
-import { TusHandler } from './handler';
+import { TusHandler, type Completion } from './handler';
 import { uploadBases, uploadLocation } from './location';
+
+/** What a creation asks for, read from its headers before anything exists. */
+export interface Creation {
+  concat: ConcatRequest | null;
+  /** The upload's length, or undefined while deferred (or taken from the parts of a final). */
+  declaredLength: number | undefined;
+  metadata: Record<string, string | null> | undefined;
+  /** What the request's own bytes must hash to. */
+  checksum: RequestChecksum;
+  /** Whether the request carries the upload's first bytes. */
+  withBody: boolean;
+  /** What the whole upload must hash to once complete (`<algorithm> <base64>`). */
+  representation?: string;
+}
 
 /**
  * POST (creation): creates an upload, optionally with its first bytes
  * (creation-with-upload, checksum verified) or as a partial or final upload
  * of a concatenation.
+ *
+ * The draft's creation (ietf/) is this same creation: it reads its request
+ * and writes its answer by its own rules, through the protected steps below.
  */
 export class PostHandler extends TusHandler {
   protected override readonly abortsOnError = true;
 
   protected async handle(req: UploadRequest, _id: string | null, context: CancellationContext, headers: AnswerHeaders): Promise<Answer> {
-    const { store, extensions, expiration, maxSize, hooks, lifecycle } = this.deps;
-    const concat = parseUploadConcat(req.header('upload-concat'));
-    if (concat && !extensions.concatenation) throw refuse.concatUnsupported();
-    const declaredLength = this.declaredLength(req, concat);
-    const metadata = parseMetadata(req.header('upload-metadata'));
-    const checksum = this.expectedChecksum(req);
-    const withBody = req.header('content-type') === OFFSET_OCTET_STREAM;
-    if (concat?.kind === 'final' && withBody && carriesBytes(req)) throw refuse.bodyOnCreationUnsupported();
+    const { store, maxSize, hooks, lifecycle } = this.deps;
+    const { concat, declaredLength, metadata, checksum, withBody, representation } = this.creationOf(req);
 
     // 32 hex digits, 122 of their bits random; randomUUID draws from a cached pool, randomBytes asks the system each time.
     const id = randomUUID().replaceAll('-', '');
@@ -47,7 +58,7 @@ export class PostHandler extends TusHandler {
     const lock = await this.lock(upload.id, context);
     let location: string;
     let receivedBody = false;
-    let verdict: FinishVerdict | null = null;
+    let verdict: Completion | null = null;
     try {
       // An id the hook chose may be taken: refused before the try below, which would remove what is there.
       if (change?.id !== undefined && (await this.exists(upload.id))) throw refuse.uploadIdTaken(upload.id);
@@ -56,9 +67,10 @@ export class PostHandler extends TusHandler {
         const owner = this.deps.access.subjectOf(req) ?? undefined;
         const bytesFollow = withBody && !isFinal;
         if (role) await this.concatenater().createUpload(upload, { concat: role.role, owner, bytesFollow });
-        else if (canCreateWithDetails(store)) await store.createUpload(upload, { owner, bytesFollow });
+        else if (canCreateWithDetails(store)) await store.createUpload(upload, { owner, representation, bytesFollow });
         else await store.create(upload);
         location = uploadLocation(req, upload.id, this.deps.location);
+        this.announce?.(req, upload, location);
         await lifecycle.created(upload, concatRole, req);
         if (role?.role.kind === 'final') {
           // Parts already complete: assembled now, so the 201 means the file is there.
@@ -70,6 +82,7 @@ export class PostHandler extends TusHandler {
           upload.offset = await this.receive(req, upload, concatRole, limit, context, checksum);
           receivedBody = true;
         }
+        await this.settle?.(req, upload, context, headers);
       } catch (error) {
         // Refused (460, 413, 507 disk full): the client gets no Location and could never resume this upload.
         // Cut short, it keeps the bytes it received; expiration collects it if nobody comes back.
@@ -83,21 +96,49 @@ export class PostHandler extends TusHandler {
         }
         throw error;
       }
-      if (isComplete(upload)) verdict = await this.preFinish(req, upload, concatRole);
+      if (isComplete(upload)) verdict = await this.preFinish(req, upload, concatRole, representation);
     } finally {
       await lock.unlock();
     }
 
     let answer = this.answer(201, headers);
-    if (receivedBody) headers['Upload-Offset'] = String(upload.offset);
+    this.describeCreated(req, upload, { receivedBody, isFinal }, headers);
     if (verdict) answer = await this.finish(req, upload, concatRole, verdict, answer);
-    else if (!isFinal) {
-      const expires = expiration.expiresAt(new Date());
-      if (expires) headers['Upload-Expires'] = formatExpiry(expires);
-    }
     if (answer.status === 201 || (answer.status >= 300 && answer.status < 400)) answer.headers.Location = location;
     if (verdict && concatRole?.kind === 'partial') await this.deps.finals?.partialFinished(upload.id, req);
     return answer;
+  }
+
+  /** What a tus creation asks for: Upload-Length or Upload-Defer-Length, Upload-Metadata, Upload-Concat, Upload-Checksum. */
+  protected creationOf(req: UploadRequest): Creation {
+    const concat = parseUploadConcat(req.header('upload-concat'));
+    if (concat && !this.deps.extensions.concatenation) throw refuse.concatUnsupported();
+    const declaredLength = this.declaredLength(req, concat);
+    const metadata = parseMetadata(req.header('upload-metadata'));
+    const checksum = this.expectedChecksum(req);
+    const withBody = req.header('content-type') === OFFSET_OCTET_STREAM;
+    if (concat?.kind === 'final' && withBody && carriesBytes(req)) throw refuse.bodyOnCreationUnsupported();
+    return { concat, declaredLength, metadata, checksum, withBody };
+  }
+
+  /** Once the upload exists, before any of its bytes is read: what another protocol tells its client then (tus says nothing). */
+  protected announce?(req: UploadRequest, upload: Upload, location: string): void;
+
+  /** After the creation's bytes are stored, under the lock: another protocol's say in whether the upload is complete (in tus, its length alone). */
+  protected settle?(req: UploadRequest, upload: Upload, context: CancellationContext, headers: AnswerHeaders): Promise<void>;
+
+  /** The headers of the 201 (before pre-finish's answer, which may add its own). */
+  protected describeCreated(
+    _req: UploadRequest,
+    upload: Upload,
+    { receivedBody, isFinal }: { receivedBody: boolean; isFinal: boolean },
+    headers: AnswerHeaders,
+  ): void {
+    if (receivedBody) headers['Upload-Offset'] = String(upload.offset);
+    if (!isComplete(upload) && !isFinal) {
+      const expires = this.deps.expiration.expiresAt(new Date());
+      if (expires) headers['Upload-Expires'] = formatExpiry(expires);
+    }
   }
 
   /** Whether an upload with this id exists. */
@@ -172,7 +213,7 @@ interface Role {
  * tuspy always sends the header, empty when the upload has no metadata (tusd
  * reads it so too; @tus/server refuses it, so tuspy could never create).
  */
-function parseMetadata(header: string | null): Record<string, string | null> | undefined {
+export function parseMetadata(header: string | null): Record<string, string | null> | undefined {
   if (header === null || header.trim() === '') return undefined;
   try {
     return Metadata.parse(header);

@@ -14,7 +14,8 @@ export interface Answer {
   code?: string;
 }
 
-/** Node knows no reason phrase for tus's own 460. */
+/** The reason phrases Node does not know: tus's own 460, and the IETF draft's 104. */
 export function reasonOf(status: number): string | undefined {
-  return status === 460 ? 'Checksum Mismatch' : undefined;
+  if (status === 460) return 'Checksum Mismatch';
+  return status === 104 ? 'Upload Resumption Supported' : undefined;
 }

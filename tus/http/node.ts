@@ -13,7 +13,7 @@ import { fromNode, type UploadRequest } from './request';
  */
 export function nodeHandler(serve: (req: UploadRequest) => Promise<EndpointAnswer>) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const answer = await serve(fromNode(req));
+    const answer = await serve(fromNode(req, res));
     if (!req.complete) lingerOverUnreadBody(req, answer);
     const { status, headers, body } = answer;
     const bodiless = status === 204 || status === 304 || req.method === 'HEAD';

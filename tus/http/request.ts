@@ -1,7 +1,8 @@
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { reasonOf, type AnswerHeaders } from './answer';
 
 /**
  * A request to the upload endpoint as the handlers read it, whichever server
@@ -28,6 +29,12 @@ export interface UploadRequest {
   trailer?(name: string): string | null;
   /** What hooks are told of the request (tusd's HTTPRequest); built only when a hook asks. */
   describe(): RequestDescription;
+  /**
+   * Sends an interim (1xx) response ahead of the answer. Present only where
+   * the server can send one (Node's own response over HTTP/1.1); a Web
+   * `Request` cannot, so there the answer alone says what the interim would have.
+   */
+  readonly inform?: (status: number, fields: AnswerHeaders) => void;
 }
 
 /** The request as hooks see it. */
@@ -40,10 +47,13 @@ export interface RequestDescription {
   headers: Record<string, string[]>;
 }
 
-/** Reads the request a Node server received; the body is the IncomingMessage itself. */
-export function fromNode(req: IncomingMessage): UploadRequest {
-  return new NodeRequest(req);
+/** Reads the request a Node server received; the body is the IncomingMessage itself, interim responses go out on `res`. */
+export function fromNode(req: IncomingMessage, res?: ServerResponse): UploadRequest {
+  return new NodeRequest(req, res);
 }
+
+/** Node's own way to write raw lines ahead of the head, as writeContinue and writeEarlyHints do; not in its typings. */
+type RawWriter = ServerResponse & { _writeRaw?: (data: string, encoding: BufferEncoding) => boolean };
 
 /** A class, not an object of closures: one of these is made per request on the hot path. */
 class NodeRequest implements UploadRequest {
@@ -51,11 +61,20 @@ class NodeRequest implements UploadRequest {
   readonly path: string;
   readonly origin: string;
 
-  constructor(private readonly req: IncomingMessage) {
+  readonly inform?: (status: number, fields: AnswerHeaders) => void;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    res?: RawWriter,
+  ) {
     const host = req.headers.host ?? 'localhost';
     this.method = req.method ?? 'GET';
     this.path = pathOf(req.url ?? '/', host);
     this.origin = `${(req.socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http'}://${host}`;
+    // An HTTP/1.0 client must not be sent a 1xx (RFC 9110, 15.2).
+    if (res && typeof res._writeRaw === 'function' && (req.httpVersionMajor > 1 || req.httpVersionMinor >= 1)) {
+      this.inform = (status, fields) => writeInterim(res, status, fields);
+    }
   }
 
   header(name: string): string | null {
@@ -84,6 +103,26 @@ class NodeRequest implements UploadRequest {
       headers: { ...this.req.headersDistinct } as Record<string, string[]>,
     };
   }
+}
+
+/**
+ * One interim response, written raw ahead of the final head as Node writes
+ * its own 100 and 103. Nothing is written once the head is out, nor for a
+ * field Node would refuse in a head (no line breaks can be smuggled in).
+ */
+function writeInterim(res: RawWriter, status: number, fields: AnswerHeaders): void {
+  if (res.headersSent || res.writableEnded) return;
+  let head = `HTTP/1.1 ${status} ${reasonOf(status) ?? STATUS_CODES[status] ?? ''}\r\n`;
+  try {
+    for (const [name, value] of Object.entries(fields)) {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+      head += `${name}: ${value}\r\n`;
+    }
+  } catch {
+    return;
+  }
+  res._writeRaw?.(`${head}\r\n`, 'latin1');
 }
 
 /**
@@ -119,6 +158,7 @@ export function withMethod(req: UploadRequest, method: string): UploadRequest {
     body: () => req.body(),
     trailer: req.trailer?.bind(req),
     describe: () => req.describe(),
+    inform: req.inform,
   };
 }
 

@@ -16,6 +16,7 @@ import type {
   UploadLister,
   UploadState,
 } from '../capabilities';
+import { extensionState } from '../capabilities';
 import { isUploadId } from '../upload-url';
 import type { ExpectedChecksum } from '../checksum';
 import { isStorageFull } from '../errors';
@@ -244,7 +245,7 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
       creation_date: info.creation_date,
       storage: { type: 'file', path: this.dataPath(id) },
     });
-    return { upload, concat: info.concat ?? null, lastActivity: stats.mtime, owner: info.owner };
+    return { upload, concat: info.concat ?? null, lastActivity: stats.mtime, owner: info.owner, representation: info.representation };
   }
 
   async touch(id: string): Promise<void> {
@@ -359,11 +360,11 @@ export class LocalFileStore extends FileStore implements UploadLister, RangeRead
    * creation's own flushes run: it resolves when both are on the disk (one
    * flush's wait instead of three in a row for a small creation-with-upload).
    */
-  async createUpload(upload: Upload, { concat, owner, bytesFollow = false }: CreationDetails): Promise<void> {
+  async createUpload(upload: Upload, { concat, owner, representation, bytesFollow = false }: CreationDetails): Promise<void> {
     // The marker comes first: a crash then leaves a marker without an upload
     // (ignored), never a final nobody will assemble.
     if (concat?.kind === 'final') await fsp.writeFile(this.pendingMarker(upload.id), '');
-    const info: UploadInfo = { ...upload, ...(concat && { concat }), ...(owner !== undefined && { owner }) };
+    const info: UploadInfo = { ...upload, ...extensionState({ concat, owner, representation }) };
     // The empty data file and the info file are written at the same time; one flush of the folder covers both names.
     // When bytes follow, the data file stays open for them: an open and a close fewer per small upload.
     // A small upload's bytes go out in one write or a few: with O_DSYNC each is flushed as it is made, one call fewer.

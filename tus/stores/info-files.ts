@@ -17,6 +17,8 @@ export type UploadInfo = Pick<Upload, 'id' | 'size' | 'offset' | 'metadata' | 'c
   concat?: ConcatRole;
   /** The subject that created the upload when access control is on; absent in open mode. */
   owner?: string;
+  /** The digest its bytes must have once complete; absent when its creation gave none. */
+  representation?: string;
 };
 
 /**

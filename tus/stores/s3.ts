@@ -16,6 +16,7 @@ import type {
   UploadLister,
   UploadState,
 } from '../capabilities';
+import { extensionState } from '../capabilities';
 import type { ConcatRole } from '../concatenation';
 import type { S3Settings } from '../config';
 import { isUploadId } from '../upload-url';
@@ -42,6 +43,8 @@ interface UploadRecord {
   concat?: ConcatRole;
   /** The subject that created the upload when access control is on. */
   owner?: string;
+  /** The digest its bytes must have once complete; absent when its creation gave none. */
+  representation?: string;
 }
 
 interface InfoObject {
@@ -147,7 +150,7 @@ export class S3UploadStore extends S3Store implements UploadLister, RangeReader,
   }
 
   /** create(), with the upload's role in a concatenation and its owner recorded in its info object. */
-  async createUpload(upload: Upload, { concat, owner }: CreationDetails): Promise<void> {
+  async createUpload(upload: Upload, { concat, owner, representation }: CreationDetails): Promise<void> {
     upload.creation_date = new Date().toISOString();
     upload.storage = { type: 's3', path: upload.id, bucket: this.bucket };
     const final = concat?.kind === 'final';
@@ -156,7 +159,7 @@ export class S3UploadStore extends S3Store implements UploadLister, RangeReader,
     if (final) await this.putObject(`${PENDING_PREFIX}${upload.id}`, '');
     // A final gets its multipart upload when it is assembled.
     const uploadId = final ? '' : await this.openMultipart(upload.id);
-    const record: UploadRecord = { ...uploadRecordOf(upload), ...(concat && { concat }), ...(owner !== undefined && { owner }) };
+    const record: UploadRecord = { ...uploadRecordOf(upload), ...extensionState({ concat, owner, representation }) };
     await this.putInfo(record, uploadId);
     // No PATCH ever comes for an empty upload: it is complete now.
     if (!final && upload.size === 0) await this.finishMultipartUpload(this.metadataValue(record, uploadId), []);
@@ -194,7 +197,7 @@ export class S3UploadStore extends S3Store implements UploadLister, RangeReader,
       creation_date: record.creation_date,
       storage: record.storage,
     });
-    return { upload, concat: record.concat ?? null, lastActivity, owner: record.owner };
+    return { upload, concat: record.concat ?? null, lastActivity, owner: record.owner, representation: record.representation };
   }
 
   async touch(id: string): Promise<void> {
