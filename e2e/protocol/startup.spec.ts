@@ -1,6 +1,11 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { AppServer } from '../support/app-server';
+import { AppServer, PROJECT_ROOT } from '../support/app-server';
+import { listenOnLoopback } from '../support/free-port';
 
 test('the upload folder is created when the server starts, before any request', async () => {
   const app = await AppServer.start();
@@ -28,3 +33,26 @@ for (const [variable, value, message] of [
     await expect(started).rejects.toThrow(message);
   });
 }
+
+test('a port that is taken stops start-up with a message naming it, and exit status 1', async () => {
+  const holder = net.createServer();
+  await listenOnLoopback(holder);
+  const { port } = holder.address() as net.AddressInfo;
+  try {
+    const app = path.join(PROJECT_ROOT, 'serve.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', app], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), UPLOAD_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'taken-port-')) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (output += data.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code, output).toBe(1);
+    expect(output).toContain(`[server] cannot start: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+    expect(output).not.toContain('listening on');
+  } finally {
+    holder.close();
+  }
+});

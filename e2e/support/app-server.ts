@@ -25,9 +25,14 @@ function appUnderTest(): { dir: string; args: string[] } {
   return { dir: PROJECT_ROOT, args: ['--import', 'tsx', 'serve.ts'] };
 }
 
-/** The line the engine prints once it is composed and has repaired its folder. */
-const READY_LINE = 'ready: storing uploads in';
+/**
+ * Ready is two lines, in either order: the engine's, once it is composed and has repaired its folder (Next.js runs
+ * instrumentation without the server waiting for it), and the HTTP server's, once it listens (a port taken between
+ * freePort() and then stops the server after the engine's line).
+ */
+const READY_LINES = ['ready: storing uploads in', 'listening on http://'];
 const START_TIMEOUT_MS = 60_000;
+const PORT_ATTEMPTS = 5;
 const STOP_GRACE_MS = 10_000;
 
 export interface ProcessExit {
@@ -67,9 +72,17 @@ export class AppServer {
     const uploadDir = options.uploadDir ?? path.join(root, 'uploads');
     const eventLogFile = path.join(root, 'events.jsonl');
     fs.writeFileSync(eventLogFile, '');
-    const server = new AppServer(await freePort(), uploadDir, eventLogFile, options.env ?? {});
-    await server.launch();
-    return server;
+    // A port free when asked may be taken before the server binds it (by another test's server, or as the local
+    // port of an outgoing connection: the kernel picks both from the same range). Then another port.
+    for (let attempt = 1; ; attempt++) {
+      const server = new AppServer(await freePort(), uploadDir, eventLogFile, options.env ?? {});
+      try {
+        await server.launch();
+        return server;
+      } catch (error) {
+        if (attempt >= PORT_ATTEMPTS || !server.output.includes('EADDRINUSE')) throw error;
+      }
+    }
   }
 
   get baseUrl(): string {
@@ -113,7 +126,7 @@ export class AppServer {
       );
       const onData = (data: Buffer) => {
         this.output += data.toString();
-        if (this.output.includes(READY_LINE)) {
+        if (READY_LINES.every((line) => this.output.includes(line))) {
           clearTimeout(timer);
           resolve();
         }
@@ -124,7 +137,8 @@ export class AppServer {
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', onData);
-      child.once('exit', (code, signal) => fail(new Error(`server exited (${code ?? signal}) before it was ready:\n${this.output}`)));
+      // 'close', not 'exit': by then everything it printed (why it stopped) has been read.
+      child.once('close', (code, signal) => fail(new Error(`server exited (${code ?? signal}) before it was ready:\n${this.output}`)));
     });
   }
 

@@ -9,6 +9,7 @@ import { freePort } from './free-port';
 const REDIS_BINARY = process.env.REDIS_SERVER ?? 'redis-server';
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
+const PORT_ATTEMPTS = 5;
 
 /**
  * A real redis-server on a free 127.0.0.1 port, for tests: no persistence
@@ -26,15 +27,19 @@ export class RedisServer {
   ) {}
 
   static async start(): Promise<RedisServer> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-test-'));
-    const server = new RedisServer(await freePort(), dir);
-    try {
-      await server.launch();
-    } catch (error) {
-      await server.dispose();
-      throw error;
+    // A port free when asked may be taken before redis-server binds it: by another test's server, or as the
+    // local port of any outgoing connection (the kernel picks both from the same range). Then another port.
+    for (let attempt = 1; ; attempt++) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-test-'));
+      const server = new RedisServer(await freePort(), dir);
+      try {
+        await server.launch();
+        return server;
+      } catch (error) {
+        await server.dispose();
+        if (attempt >= PORT_ATTEMPTS || !server.output.includes('Address already in use')) throw error;
+      }
     }
-    return server;
   }
 
   get url(): string {
@@ -82,7 +87,8 @@ export class RedisServer {
     child.stderr?.on('data', onData);
     const exited = new Promise<never>((_resolve, reject) => {
       child.once('error', reject);
-      child.once('exit', (code, signal) => reject(new Error(`redis-server exited (${code ?? signal}):\n${this.output}`)));
+      // 'close', not 'exit': by then everything it printed (why it stopped) has been read.
+      child.once('close', (code, signal) => reject(new Error(`redis-server exited (${code ?? signal}):\n${this.output}`)));
     });
     exited.catch(() => undefined);
     await Promise.race([waitForPong(this.port, START_TIMEOUT_MS), exited]);

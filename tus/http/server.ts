@@ -34,7 +34,15 @@ export function startUploadServer({ settings, fallback, engine = uploadEngine }:
   });
   // The socket idle timeout: a connection silent this long is destroyed; every byte re-arms it.
   server.timeout = settings.idleTimeoutMs;
+  // A port that cannot be had is a start-up error like a bad setting: one plain line and exit status 1, so a
+  // supervisor sees the failure (Next.js's uncaughtException handler would print a stack and let the process end with 0).
+  const cannotListen = (error: NodeJS.ErrnoException) => {
+    console.error(`[server] cannot start: cannot listen on ${settings.host}:${settings.port}: ${error.code ?? error.message}`);
+    process.exit(1);
+  };
+  server.once('error', cannotListen);
   server.listen(settings.port, settings.host, () => {
+    server.off('error', cannotListen);
     log().info(`listening on http://${settings.host}:${settings.port} (idle timeout ${settings.idleTimeoutMs / 1000} s)`);
   });
   const metrics = settings.metrics ? startMetricsServer(settings.metrics, server, () => engine().metrics.registry) : null;
