@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EventLogReader } from './event-log';
-import { freePort } from './free-port';
+import { startOnFreePort } from './free-port';
 import { standIn } from './stand-in';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -32,7 +32,6 @@ function appUnderTest(): { dir: string; args: string[] } {
  */
 const READY_LINES = ['ready: storing uploads in', 'listening on http://'];
 const START_TIMEOUT_MS = 60_000;
-const PORT_ATTEMPTS = 5;
 const STOP_GRACE_MS = 10_000;
 
 export interface ProcessExit {
@@ -72,17 +71,11 @@ export class AppServer {
     const uploadDir = options.uploadDir ?? path.join(root, 'uploads');
     const eventLogFile = path.join(root, 'events.jsonl');
     fs.writeFileSync(eventLogFile, '');
-    // A port free when asked may be taken before the server binds it (by another test's server, or as the local
-    // port of an outgoing connection: the kernel picks both from the same range). Then another port.
-    for (let attempt = 1; ; attempt++) {
-      const server = new AppServer(await freePort(), uploadDir, eventLogFile, options.env ?? {});
-      try {
-        await server.launch();
-        return server;
-      } catch (error) {
-        if (attempt >= PORT_ATTEMPTS || !server.output.includes('EADDRINUSE')) throw error;
-      }
-    }
+    return startOnFreePort(async (port) => {
+      const server = new AppServer(port, uploadDir, eventLogFile, options.env ?? {});
+      await server.launch();
+      return server;
+    });
   }
 
   get baseUrl(): string {

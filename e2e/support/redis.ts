@@ -3,13 +3,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './free-port';
+import { startOnFreePort } from './free-port';
 
 /** Debian's redis-server (7.x); REDIS_SERVER chooses another binary. */
 const REDIS_BINARY = process.env.REDIS_SERVER ?? 'redis-server';
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
-const PORT_ATTEMPTS = 5;
 
 /**
  * A real redis-server on a free 127.0.0.1 port, for tests: no persistence
@@ -27,19 +26,16 @@ export class RedisServer {
   ) {}
 
   static async start(): Promise<RedisServer> {
-    // A port free when asked may be taken before redis-server binds it: by another test's server, or as the
-    // local port of any outgoing connection (the kernel picks both from the same range). Then another port.
-    for (let attempt = 1; ; attempt++) {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-test-'));
-      const server = new RedisServer(await freePort(), dir);
+    return startOnFreePort(async (port) => {
+      const server = new RedisServer(port, fs.mkdtempSync(path.join(os.tmpdir(), 'redis-test-')));
       try {
         await server.launch();
-        return server;
       } catch (error) {
         await server.dispose();
-        if (attempt >= PORT_ATTEMPTS || !server.output.includes('Address already in use')) throw error;
+        throw error;
       }
-    }
+      return server;
+    });
   }
 
   get url(): string {
